@@ -1,0 +1,52 @@
+# stancewatch: `make` lists the targets.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= configs/default.yaml
+SET ?=
+OVERRIDES := $(foreach kv,$(SET),--set $(kv))
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "torch==2.13.0" -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install stancewatch with its dev tools
+
+train: $(STAMP) ## train, evaluate, log to MLflow and register (CONFIG=configs/fast.yaml, SET="key=value ...")
+	$(BIN)/stancewatch train --config $(CONFIG) $(OVERRIDES)
+
+train-fast: $(STAMP) ## quick run with the frozen-encoder config
+	$(BIN)/stancewatch train --config configs/fast.yaml $(OVERRIDES)
+
+evaluate: $(STAMP) ## score the test split with the champion model
+	$(BIN)/stancewatch evaluate --split test
+
+predict: $(STAMP) ## label the seed article with the champion model
+	$(BIN)/stancewatch predict data/seed_example.json --pretty
+
+mlflow-ui: $(STAMP) ## open the MLflow UI on http://127.0.0.1:5000
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port 5000
+
+test: $(STAMP) ## run the test suite (fast tests; `make test-slow` adds real-model tests)
+	$(BIN)/pytest -q
+
+test-slow: $(STAMP) ## run every test, the real-model ones included
+	$(BIN)/pytest -q -m "slow or not slow"
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check training serving tests benchmarks
+	$(BIN)/ruff format --check training serving tests benchmarks
+	$(BIN)/mypy
+
+bench-topics: $(STAMP) ## 3-seed benchmark and leave-one-source-out evaluation -> BENCHMARKS.md
+	$(BIN)/python benchmarks/topics.py
+
+.PHONY: help setup train train-fast evaluate predict mlflow-ui test test-slow lint bench-topics

@@ -1,0 +1,48 @@
+"""Serving-side subcommands of ``stancewatch``: predict (serve and score join here later)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from serving.package import ModelPackageError
+from serving.predictor import DEFAULT_MODEL_URI
+
+
+def _read_documents(path: str) -> list[dict[str, object]]:
+    """A single JSON document or a JSON list (file or '-'), or plain text from a .txt file."""
+    raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    if path.endswith(".txt"):
+        return [{"id": Path(path).stem, "text": raw}]
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ModelPackageError(f"{path}: expected a JSON document or list of documents ({error.msg})") from None
+    items = value if isinstance(value, list) else [value]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ModelPackageError(f"{path}: document {index} needs a string 'text' field")
+    return items
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from serving.predictor import Predictor
+
+    if args.input != "-" and not Path(args.input).is_file():
+        raise ModelPackageError(f"{args.input}: input file not found")
+    docs = _read_documents(args.input)
+    predictor = Predictor.load(args.model, tracking_uri=args.tracking_uri)
+    for prediction in predictor.predict(docs):
+        print(prediction.model_dump_json(indent=2 if args.pretty else None))
+    return 0
+
+
+def add_serving_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    predict = sub.add_parser("predict", help="label documents (JSON, JSON list or .txt) with a model")
+    predict.add_argument("input", help="a .json document or list, a .txt article, or - for JSON on stdin")
+    predict.add_argument("--model", default=DEFAULT_MODEL_URI, help="models:/NAME@ALIAS, models:/NAME/N or a directory")
+    predict.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
+    predict.add_argument("--pretty", action="store_true", help="indent the JSON output")
+    predict.set_defaults(func=_predict)

@@ -1,0 +1,70 @@
+"""The on-disk model package: everything serving needs, with no training code or config files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ENCODER_DIR = "encoder"
+HEAD_FILE = "head.npz"
+SPARSE_FILE = "sparse.joblib"
+
+
+class ModelPackageError(ValueError):
+    """A model directory is missing or malformed."""
+
+
+@dataclass
+class Manifest:
+    """Labels, thresholds, windowing and blend: the travelling half of a trained topic model."""
+
+    name: str
+    labels: list[str]
+    thresholds: list[float]
+    window_length: int
+    window_stride: int
+    aggregation: str
+    blend_weight: float
+    trained_at: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        if len(self.thresholds) != len(self.labels):
+            raise ModelPackageError(
+                f"manifest has {len(self.labels)} labels but {len(self.thresholds)} thresholds; retrain the model"
+            )
+        if not 0.0 <= self.blend_weight <= 1.0:
+            raise ModelPackageError(f"blend_weight must be in [0, 1], found {self.blend_weight}")
+
+    def save(self, directory: Path) -> None:
+        (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest:
+        path = directory / MANIFEST
+        if not path.is_file():
+            raise ModelPackageError(f"{directory} is not a stancewatch model: {MANIFEST} not found")
+        values = json.loads(path.read_text())
+        version = values.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ModelPackageError(
+                f"{path}: model format {version} found, this stancewatch reads format {FORMAT_VERSION}; "
+                "retrain or upgrade stancewatch"
+            )
+        return cls(**values)
+
+
+def find_package(root: Path) -> Path:
+    """The directory holding ``manifest.json`` at or below ``root`` (MLflow nests artifacts)."""
+    if (root / MANIFEST).is_file():
+        return root
+    found = sorted(root.rglob(MANIFEST))
+    if not found:
+        raise ModelPackageError(f"no {MANIFEST} under {root}; is this a stancewatch model?")
+    return found[0].parent

@@ -1,0 +1,167 @@
+"""``Predictor``: the only inference code. The API, the batch scorer and evaluation all call it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from serving.heads import LinearHead, SparseModel
+from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, find_package
+from serving.registry import resolve_model
+from serving.schema import Document, Prediction, TopicScore
+from serving.windows import WindowSpec, pool, tokenize_windows
+
+DEFAULT_MODEL_URI = "models:/stancewatch@champion"
+DocLike = Document | dict[str, Any] | str
+
+
+class WindowEncoder(Protocol):
+    """What the predictor needs from an encoder backend (torch or ONNX Runtime)."""
+
+    tokenizer: Any
+
+    def encode(self, windows: Sequence[Sequence[int]], batch_size: int = 32) -> np.ndarray: ...
+
+
+def as_document(item: DocLike) -> Document:
+    """Accept a ``Document``, a mapping with ``text`` (and optional ``title``/``id``) or a plain string."""
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return Document(text=item)
+    if isinstance(item, dict):
+        return Document.model_validate(item)
+    raise TypeError(f"expected a Document, a dict with 'text' or a string, found {type(item).__name__}")
+
+
+@dataclass
+class TopicScores:
+    """Per-document probabilities and the number of windows each document used."""
+
+    probabilities: np.ndarray
+    n_windows: list[int]
+
+
+class Predictor:
+    """A loaded topic model: ``Predictor.load(uri).predict(docs)``."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        encoder: WindowEncoder,
+        head: LinearHead,
+        sparse: SparseModel | None,
+        version: str | None = None,
+        source: str = "",
+        batch_size: int = 32,
+    ) -> None:
+        self.manifest = manifest
+        self.encoder = encoder
+        self.head = head
+        self.sparse = sparse
+        self.version = version
+        self.source = source
+        self.batch_size = batch_size
+        self.window = WindowSpec(manifest.window_length, manifest.window_stride)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.manifest.labels)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @classmethod
+    def load(cls, uri: str = DEFAULT_MODEL_URI, tracking_uri: str | None = None, backend: str = "torch") -> Predictor:
+        """Load from a registry URI (``models:/name@alias``, ``models:/name/3``) or a model directory."""
+        local, version = resolve_model(uri, tracking_uri)
+        return cls.from_directory(local, version=version, source=uri, backend=backend)
+
+    @classmethod
+    def from_directory(
+        cls, directory: str | Path, version: str | None = None, source: str = "", backend: str = "torch"
+    ) -> Predictor:
+        root = find_package(Path(directory))
+        manifest = Manifest.load(root)
+        encoder = load_encoder(root / ENCODER_DIR, backend)
+        head = LinearHead.load(root / HEAD_FILE)
+        sparse = SparseModel.load(root / SPARSE_FILE) if (root / SPARSE_FILE).is_file() else None
+        return cls(manifest, encoder, head, sparse, version=version, source=source or str(directory))
+
+    def window_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """Embeddings of every token window of every text, and the owning text of each window."""
+        windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)
+        return self.encoder.encode(windows, batch_size=self.batch_size), owners
+
+    def component_proba(
+        self, texts: Sequence[str], vectors: np.ndarray, owners: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Dense-head probabilities from window vectors, and sparse probabilities (None without one)."""
+        features = pool(vectors, owners, len(texts), self.manifest.aggregation)
+        dense = self.head.predict_proba(features)
+        sparse = self.sparse.predict_proba(texts) if self.sparse is not None else None
+        return dense, sparse
+
+    def scores_from_vectors(self, texts: Sequence[str], vectors: np.ndarray, owners: Sequence[int]) -> TopicScores:
+        dense, sparse = self.component_proba(texts, vectors, owners)
+        probabilities = dense if sparse is None else blend(dense, sparse, self.manifest.blend_weight)
+        counts = np.bincount(np.asarray(owners), minlength=len(texts)).tolist()
+        return TopicScores(probabilities=probabilities, n_windows=counts)
+
+    def predict_proba(self, texts: Sequence[str]) -> TopicScores:
+        """Topic probabilities for full texts (title already joined)."""
+        vectors, owners = self.window_vectors(texts)
+        return self.scores_from_vectors(texts, vectors, owners)
+
+    def predict(self, docs: DocLike | Iterable[DocLike], chunk_size: int = 64) -> list[Prediction]:
+        """Score one or many documents; work is done ``chunk_size`` documents at a time."""
+        items = [docs] if isinstance(docs, Document | dict | str) else list(docs)
+        documents = [as_document(item) for item in items]
+        results: list[Prediction] = []
+        for start in range(0, len(documents), chunk_size):
+            chunk = documents[start : start + chunk_size]
+            scores = self.predict_proba([d.full_text() for d in chunk])
+            results.extend(self._to_predictions(chunk, scores))
+        return results
+
+    def _to_predictions(self, docs: Sequence[Document], scores: TopicScores) -> list[Prediction]:
+        thresholds = self.manifest.thresholds
+        out = []
+        for row, doc in enumerate(docs):
+            topics = {
+                label: TopicScore(
+                    probability=float(scores.probabilities[row, j]),
+                    present=bool(scores.probabilities[row, j] >= thresholds[j]),
+                    threshold=float(thresholds[j]),
+                )
+                for j, label in enumerate(self.labels)
+            }
+            out.append(
+                Prediction(
+                    id=doc.id,
+                    topics=topics,
+                    model_name=self.name,
+                    model_version=self.version,
+                    n_windows=scores.n_windows[row],
+                )
+            )
+        return out
+
+
+def blend(dense: np.ndarray, sparse: np.ndarray, weight: float) -> np.ndarray:
+    """Weighted mean of encoder-head and sparse-model probabilities (weight on the encoder)."""
+    return np.clip(weight * dense + (1.0 - weight) * sparse, 0.0, 1.0)
+
+
+def load_encoder(path: Path, backend: str) -> WindowEncoder:
+    """The window encoder for ``backend`` ('torch'; 'onnx' where an exported graph is packaged)."""
+    if backend == "torch":
+        from serving.encoder import TorchEncoder
+
+        return TorchEncoder(path)
+    raise ValueError(f"backend must be 'torch', found '{backend}'")

@@ -1,0 +1,105 @@
+"""Shared fixtures: a tiny random BERT with the MiniLM tokenizer, a tiny labelled corpus, a temp MLflow store."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+IC = [
+    "The ministry ordered internet providers to block {x} and throttle VPN services.",
+    "Regulators demanded that platforms delete posts and hand over user data about {x}.",
+    "A court ordered the removal of online content criticising {x}, and bloggers must register.",
+]
+FI = [
+    "Officials accused foreign agents of meddling in the election to support {x}.",
+    "The government said external forces funded NGOs to organise a colour revolution against {x}.",
+    "Lawmakers passed a foreign agent law, saying {x} was backed from abroad.",
+]
+NEITHER = [
+    "The football club signed {x} after a strong season in the league.",
+    "Shares of {x} rose after the company reported higher quarterly profit.",
+    "Heavy rain flooded roads near {x}, and the weather service issued a warning.",
+]
+NAMES = ["Moscow", "Almaty", "the opposition", "Beijing", "the newspaper", "Tashkent", "activists", "Minsk"]
+
+
+def make_corpus(path: Path, n: int = 72, seed: int = 0) -> Path:
+    """A small corpus with a fixed split; topics follow the template family (one may carry both)."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        kind = i % 4
+        parts, topics = [], []
+        if kind in (0, 3):
+            parts.append(rng.choice(IC).format(x=rng.choice(NAMES)))
+            topics.append("internet_control")
+        if kind in (1, 3):
+            parts.append(rng.choice(FI).format(x=rng.choice(NAMES)))
+            topics.append("foreign_interference")
+        if kind == 2 or rng.random() < 0.5:
+            parts.append(rng.choice(NEITHER).format(x=rng.choice(NAMES)))
+        split = "train" if i < n * 0.6 else "dev" if i < n * 0.8 else "test"
+        rows.append({"id": f"doc-{i}", "title": f"Report {i}", "text": " ".join(parts), "topics": topics, "split": split})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 32-wide random BERT saved with the real MiniLM tokenizer."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from serving.encoder import default_encoder_path
+
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("tiny-encoder")
+    tokenizer = AutoTokenizer.from_pretrained(default_encoder_path())
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=512,
+    )
+    BertModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@pytest.fixture
+def tiny_encoder(tiny_encoder_session: Path, tmp_path: Path) -> Path:
+    """A per-test copy of the tiny encoder, so a test may change it freely."""
+    return Path(shutil.copytree(tiny_encoder_session, tmp_path / "encoder"))
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    return make_corpus(tmp_path / "corpus.jsonl")
+
+
+@pytest.fixture
+def tiny_config(tiny_encoder: Path, tiny_corpus: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from training.config import TrainConfig
+
+    return TrainConfig(
+        name="tiny",
+        data_path=str(tiny_corpus),
+        encoder=str(tiny_encoder),
+        window_length=32,
+        window_stride=24,
+        finetune_pairs=32,
+        finetune_batch_size=8,
+        finetune_window=32,
+        finetune_lr=1e-4,
+        bf16="off",
+        tracking_uri=f"sqlite:///{tmp_path}/mlruns/mlflow.db",
+        artifact_root=str(tmp_path / "mlruns" / "artifacts"),
+        experiment="tiny",
+    )
+
+
+@pytest.fixture
+def seed_article() -> dict[str, object]:
+    return json.loads((Path(__file__).resolve().parent.parent / "data" / "seed_example.json").read_text())

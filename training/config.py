@@ -1,0 +1,132 @@
+"""One validated run configuration, read from a YAML file plus ``key=value`` overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration file or override is invalid; the message says which key and why."""
+
+
+@dataclass
+class TrainConfig:
+    """Every hyperparameter of one training run (``to_dict()`` is logged to MLflow as params)."""
+
+    name: str = "default"
+    data_path: str = "data/articles.jsonl"
+    labels: list[str] = field(default_factory=list)
+    split_ratios: list[float] = field(default_factory=lambda: [0.7, 0.15, 0.15])
+    seed: int = 13
+    # encoder and windows
+    encoder: str = "minilm"
+    window_length: int = 256
+    window_stride: int = 192
+    aggregations: list[str] = field(default_factory=lambda: ["mean", "max"])
+    encode_batch_size: int = 32
+    # contrastive (SetFit-style) fine-tuning; pairs == 0 keeps the encoder frozen
+    finetune_pairs: int = 1280
+    finetune_batch_size: int = 16
+    finetune_lr: float = 2e-5
+    finetune_window: int = 128
+    finetune_chunks: int = 3
+    warmup_ratio: float = 0.1
+    bf16: str = "auto"
+    # heads
+    head_c: float = 10.0
+    sparse_c: float = 10.0
+    sparse_ngrams: int = 2
+    sparse_min_df: int = 2
+    ensemble_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
+    threshold_grid: int = 91
+    # registry
+    model_name: str = "stancewatch"
+    alias: str = "champion"
+    tracking_uri: str = "sqlite:///mlruns/mlflow.db"
+    artifact_root: str = "mlruns/artifacts"
+    experiment: str = "stancewatch-topics"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ConfigError`` naming the first invalid key."""
+        checks: list[tuple[bool, str]] = [
+            (self.window_length >= 16, f"window_length must be >= 16, found {self.window_length}"),
+            (
+                1 <= self.window_stride <= self.window_length - 2,
+                f"window_stride must be in [1, window_length - 2], found {self.window_stride}",
+            ),
+            (
+                bool(self.aggregations) and set(self.aggregations) <= {"mean", "max", "meanmax"},
+                f"aggregations must be a non-empty list of mean|max|meanmax, found {self.aggregations}",
+            ),
+            (self.finetune_pairs >= 0, f"finetune_pairs must be >= 0, found {self.finetune_pairs}"),
+            (self.finetune_lr > 0, f"finetune_lr must be > 0, found {self.finetune_lr}"),
+            (self.bf16 in ("auto", "on", "off"), f"bf16 must be auto|on|off, found '{self.bf16}'"),
+            (self.head_c > 0 and self.sparse_c > 0, "head_c and sparse_c must be > 0"),
+            (
+                len(self.split_ratios) == 3 and abs(sum(self.split_ratios) - 1) < 1e-6,
+                f"split_ratios must be three numbers summing to 1, found {self.split_ratios}",
+            ),
+            (
+                bool(self.ensemble_weights) and all(0 <= w <= 1 for w in self.ensemble_weights),
+                f"ensemble_weights must be numbers in [0, 1], found {self.ensemble_weights}",
+            ),
+            (self.threshold_grid >= 3, f"threshold_grid must be >= 3, found {self.threshold_grid}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown config keys {unknown}; known keys: {sorted(known)}")
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ConfigError(str(error)) from None
+
+
+def _coerce(key: str, text: str, current: Any) -> Any:
+    value = yaml.safe_load(text)
+    if isinstance(current, bool) or current is None:
+        return value
+    if isinstance(current, float) and isinstance(value, int):
+        return float(value)
+    if isinstance(current, list) and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, type(current)):
+        raise ConfigError(f"override {key}={text!r}: expected {type(current).__name__}, found {type(value).__name__}")
+    return value
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    """Read a YAML config and apply ``key=value`` overrides (values parsed as YAML)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} not found; see configs/ for the shipped ones")
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML ({error})") from None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values, found {type(values).__name__}")
+    base = TrainConfig.from_dict(values)
+    for item in overrides or []:
+        key, sep, text = item.partition("=")
+        if not sep or not hasattr(base, key):
+            raise ConfigError(f"override '{item}': expected KEY=VALUE with a known key")
+        values[key] = _coerce(key, text, getattr(base, key))
+    return TrainConfig.from_dict(values)

@@ -1,0 +1,51 @@
+"""Artifacts and terminal output for a finished topic run: plots, predictions, summary table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from training.data import Corpus
+from training.metrics import decisions, plot_confusion, plot_pr_curves
+from training.topics import TopicRun
+
+MODEL_NAMES = {"model": "stancewatch", "tfidf_lr": "TF-IDF + LR", "frozen_first_lr": "frozen MiniLM (first window) + LR"}
+
+
+def write_plots(run: TopicRun, labels: list[str], out: Path) -> list[Path]:
+    paths = []
+    for split in ("dev", "test"):
+        y, p = run.targets[split], run.probabilities["model"][split]
+        paths.append(plot_pr_curves(y, p, labels, f"PR curves ({split})", out / f"pr_curves_{split}.png"))
+        predicted = decisions(p, run.thresholds["model"])
+        paths.append(plot_confusion(y, predicted, labels, f"confusion ({split})", out / f"confusion_{split}.png"))
+    return paths
+
+
+def write_predictions(run: TopicRun, corpus: Corpus, split: str, path: Path) -> Path:
+    """Per-document gold labels, probabilities and decisions of every model on one split."""
+    frame = pd.DataFrame({"id": [a.id for a in corpus.splits[split]], "source": [a.source for a in corpus.splits[split]]})
+    for j, label in enumerate(corpus.labels):
+        frame[f"gold_{label}"] = run.targets[split][:, j]
+        for name, by_split in run.probabilities.items():
+            frame[f"{name}_p_{label}"] = np.round(by_split[split][:, j], 5)
+            frame[f"{name}_{label}"] = (by_split[split][:, j] >= run.thresholds[name][j]).astype(int)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def summary_table(run: TopicRun, labels: list[str]) -> str:
+    """Macro-F1, micro-F1, PR-AUC and per-label F1 on dev and test for model and baselines."""
+    columns = ["dev macro-F1", "test macro-F1", "test micro-F1", "test PR-AUC", *[f"test F1 {lb}" for lb in labels]]
+    rows = []
+    for key, title in MODEL_NAMES.items():
+        dev, test = run.metrics[f"{key}/dev"], run.metrics[f"{key}/test"]
+        values = [dev["macro_f1"], test["macro_f1"], test["micro_f1"], test["macro_pr_auc"], *[test[f"{lb}_f1"] for lb in labels]]
+        rows.append([title, *[f"{v:.3f}" for v in values]])
+    widths = [max(len(str(r[i])) for r in [["model", *columns], *rows]) for i in range(len(columns) + 1)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(["model", *columns], widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,184 @@
+"""Train the topic model: encoder (frozen or fine-tuned), pooled-window head, sparse blend, thresholds."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from serving.encoder import TorchEncoder, resolve_encoder
+from serving.heads import LinearHead, SparseModel
+from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest
+from serving.predictor import Predictor, blend
+from serving.windows import WindowSpec, pool, tokenize_windows
+from training.baselines import fit_head, fit_sparse
+from training.config import TrainConfig
+from training.data import Corpus
+from training.finetune import PairSettings, finetune_encoder, use_bf16
+from training.metrics import report, tune_thresholds
+
+log = logging.getLogger(__name__)
+EVAL_SPLITS = ("dev", "test")
+
+
+@dataclass
+class WindowVectors:
+    """Per-window embeddings of one split and which document each window belongs to."""
+
+    vectors: np.ndarray
+    owners: list[int]
+    n_docs: int
+
+    def pooled(self, how: str) -> np.ndarray:
+        return pool(self.vectors, self.owners, self.n_docs, how)
+
+    def first(self) -> np.ndarray:
+        starts = np.searchsorted(np.asarray(self.owners), np.arange(self.n_docs))
+        return np.asarray(self.vectors[starts])
+
+
+@dataclass
+class TopicRun:
+    """Everything a training run produced, for tracking and the summary table."""
+
+    package_dir: Path
+    manifest: Manifest
+    targets: dict[str, np.ndarray]
+    probabilities: dict[str, dict[str, np.ndarray]]  # model name -> split -> probs
+    thresholds: dict[str, list[float]]
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    selection: dict[str, float | str] = field(default_factory=dict)
+
+
+def encode_split(encoder: TorchEncoder, texts: list[str], spec: WindowSpec, batch_size: int) -> WindowVectors:
+    windows, owners = tokenize_windows(encoder.tokenizer, texts, spec)
+    return WindowVectors(encoder.encode(windows, batch_size=batch_size), owners, len(texts))
+
+
+def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves: dict[str, list[float]]) -> Path:
+    if cfg.finetune_pairs == 0:
+        shutil.copytree(base, out, dirs_exist_ok=True)
+        return out
+    losses: list[float] = curves.setdefault("finetune_loss", [])
+    settings = PairSettings(
+        pairs=cfg.finetune_pairs,
+        batch_size=cfg.finetune_batch_size,
+        lr=cfg.finetune_lr,
+        chunk_tokens=cfg.finetune_window,
+        chunks=cfg.finetune_chunks,
+        warmup_ratio=cfg.warmup_ratio,
+        bf16=use_bf16(cfg.bf16),
+        seed=cfg.seed,
+    )
+    return finetune_encoder(base, corpus.texts("train"), corpus.targets("train"), settings, out,
+                            on_step=lambda _step, loss: losses.append(loss))
+
+
+def _choose_aggregation(
+    cfg: TrainConfig, vectors: dict[str, WindowVectors], targets: dict[str, np.ndarray], labels: list[str]
+) -> tuple[str, LinearHead, dict[str, float]]:
+    """Fit a head per candidate pooling and keep the one with the best dev macro PR-AUC."""
+    scores: dict[str, float] = {}
+    heads: dict[str, LinearHead] = {}
+    for how in cfg.aggregations:
+        heads[how] = fit_head(vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed)
+        dev = heads[how].predict_proba(vectors["dev"].pooled(how))
+        scores[how] = report(targets["dev"], dev, [0.5] * len(labels), labels)["macro_pr_auc"]
+    best = max(cfg.aggregations, key=lambda how: scores[how])
+    return best, heads[best], {f"dev_pr_auc_{how}": s for how, s in scores.items()}
+
+
+def _choose_blend(
+    cfg: TrainConfig, dense: np.ndarray, sparse: np.ndarray, y_dev: np.ndarray
+) -> tuple[float, dict[str, float]]:
+    """The dense/sparse blend weight with the best dev macro-F1 at dev-tuned thresholds."""
+    scores = {}
+    for weight in cfg.ensemble_weights:
+        probs = blend(dense, sparse, weight)
+        thresholds = tune_thresholds(y_dev, probs, cfg.threshold_grid)
+        scores[weight] = report(y_dev, probs, thresholds, ["_"] * y_dev.shape[1])["macro_f1"]
+    best = max(cfg.ensemble_weights, key=lambda w: (round(scores[w], 6), -abs(w - 0.5)))
+    return best, {f"dev_f1_blend_{w}": s for w, s in scores.items()}
+
+
+def _first_window_baseline(
+    cfg: TrainConfig, frozen: dict[str, WindowVectors], targets: dict[str, np.ndarray], labels: list[str]
+) -> dict[str, np.ndarray]:
+    """Frozen MiniLM on the first window only (what sentence-transformers' truncation gives) + LR."""
+    head = fit_head(frozen["train"].first(), targets["train"], labels, cfg.head_c, cfg.seed)
+    return {split: head.predict_proba(frozen[split].first()) for split in EVAL_SPLITS}
+
+
+def _frozen_vectors(cfg: TrainConfig, corpus: Corpus, base: str, full: bool) -> dict[str, WindowVectors]:
+    """Frozen-encoder window vectors per split: all windows when ``full``, else first windows only."""
+    encoder = TorchEncoder(base)
+    spec = WindowSpec(cfg.window_length, cfg.window_stride)
+    if full:
+        return {s: encode_split(encoder, corpus.texts(s), spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
+    out = {}
+    for split in ("train", *EVAL_SPLITS):
+        windows, owners = tokenize_windows(encoder.tokenizer, corpus.texts(split), spec)
+        starts = np.searchsorted(np.asarray(owners), np.arange(len(corpus.splits[split])))
+        first = [windows[i] for i in starts]
+        out[split] = WindowVectors(encoder.encode(first, cfg.encode_batch_size), list(range(len(first))), len(first))
+    return out
+
+
+def train_topics(
+    cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress: Callable[[str], None] = log.info
+) -> TopicRun:
+    """Fit every component, choose pooling/blend/thresholds on dev, save the package, evaluate it."""
+    labels = corpus.labels
+    targets = {s: np.asarray(corpus.targets(s)) for s in ("train", *EVAL_SPLITS)}
+    texts = {s: corpus.texts(s) for s in ("train", *EVAL_SPLITS)}
+    base = resolve_encoder(cfg.encoder)
+    frozen_only = cfg.finetune_pairs == 0
+    progress("encoding with the frozen encoder")
+    frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only)
+    probs: dict[str, dict[str, np.ndarray]] = {"frozen_first_lr": _first_window_baseline(cfg, frozen, targets, labels)}
+    progress("fitting TF-IDF + logistic regression")
+    sparse = fit_sparse(texts["train"], targets["train"], labels, cfg.sparse_c, cfg.sparse_ngrams, cfg.sparse_min_df, cfg.seed)
+    probs["tfidf_lr"] = {s: sparse.predict_proba(texts[s]) for s in EVAL_SPLITS}
+    curves: dict[str, list[float]] = {}
+    package_dir.mkdir(parents=True, exist_ok=True)
+    progress("fine-tuning the encoder" if not frozen_only else "keeping the encoder frozen")
+    enc_dir = _fit_encoder(cfg, corpus, base, package_dir / ENCODER_DIR, curves)
+    if frozen_only:
+        vectors = frozen
+    else:
+        progress("encoding with the fine-tuned encoder")
+        encoder = TorchEncoder(enc_dir)
+        spec = WindowSpec(cfg.window_length, cfg.window_stride)
+        vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
+    how, head, agg_scores = _choose_aggregation(cfg, vectors, targets, labels)
+    dense_dev = head.predict_proba(vectors["dev"].pooled(how))
+    weight, blend_scores = _choose_blend(cfg, dense_dev, probs["tfidf_lr"]["dev"], targets["dev"])
+    thresholds = tune_thresholds(targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid)
+    manifest = Manifest(
+        name=cfg.model_name, labels=labels, thresholds=thresholds, window_length=cfg.window_length,
+        window_stride=cfg.window_stride, aggregation=how, blend_weight=weight,
+        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        extra={"config": cfg.name, "finetuned": not frozen_only},
+    )
+    head.save(package_dir / HEAD_FILE)
+    sparse.save(package_dir / SPARSE_FILE)
+    manifest.save(package_dir)
+    predictor = Predictor.from_directory(package_dir)
+    probs["model"] = {
+        s: predictor.scores_from_vectors(texts[s], vectors[s].vectors, vectors[s].owners).probabilities
+        for s in EVAL_SPLITS
+    }
+    baseline_thresholds = {m: tune_thresholds(targets["dev"], probs[m]["dev"], cfg.threshold_grid) for m in probs}
+    baseline_thresholds["model"] = thresholds
+    run = TopicRun(package_dir, manifest, targets, probs, baseline_thresholds, curves=curves)
+    run.selection = {"aggregation": how, "blend_weight": weight, **agg_scores, **blend_scores}
+    for model_name, by_split in probs.items():
+        for split, p in by_split.items():
+            run.metrics[f"{model_name}/{split}"] = report(targets[split], p, baseline_thresholds[model_name], labels)
+    return run
