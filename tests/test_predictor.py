@@ -1,0 +1,82 @@
+"""Predictor contract on a tiny trained package: inputs accepted, typed outputs, long texts windowed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from serving.package import ModelPackageError
+from serving.predictor import Predictor
+from serving.schema import Document
+from training.config import TrainConfig
+from training.data import build_corpus
+from training.topics import train_topics
+
+
+@pytest.fixture
+def package(tiny_config: TrainConfig, tmp_path: Path) -> Path:
+    corpus = build_corpus(tiny_config.data_path)
+    run = train_topics(TrainConfig.from_dict(tiny_config.to_dict() | {"finetune_pairs": 0}), corpus, tmp_path / "pkg")
+    return run.package_dir
+
+
+def test_predict_accepts_documents_dicts_and_strings(package: Path) -> None:
+    predictor = Predictor.from_directory(package)
+    one = predictor.predict("Authorities blocked VPN services.")
+    many = predictor.predict([Document(id="x", text="Officials blamed foreign agents."), {"text": "Football", "id": "y"}])
+    assert len(one) == 1 and [p.id for p in many] == ["x", "y"]
+    for prediction in one + many:
+        assert set(prediction.topics) == {"foreign_interference", "internet_control"}
+        for score in prediction.topics.values():
+            assert 0.0 <= score.probability <= 1.0
+            assert score.present == (score.probability >= score.threshold)
+        assert prediction.model_name == "stancewatch" and prediction.actors == []
+
+
+def test_long_text_uses_every_window_and_chunking_is_invisible(package: Path) -> None:
+    predictor = Predictor.from_directory(package)
+    long_text = " ".join(["The regulator blocked websites and throttled messaging apps."] * 60)
+    [prediction] = predictor.predict(long_text)
+    assert prediction.n_windows > 10
+    docs = [f"Story {i}: officials accused foreign agents of meddling." for i in range(7)]
+    chunked = [p.topics["foreign_interference"].probability for p in predictor.predict(docs, chunk_size=2)]
+    whole = [p.topics["foreign_interference"].probability for p in predictor.predict(docs, chunk_size=64)]
+    np.testing.assert_allclose(chunked, whole, atol=1e-5)
+
+
+def test_bad_inputs_are_rejected_clearly(package: Path, tmp_path: Path) -> None:
+    predictor = Predictor.from_directory(package)
+    with pytest.raises(ValueError, match="non-whitespace"):
+        predictor.predict({"text": "   "})
+    with pytest.raises(TypeError, match="expected a Document"):
+        predictor.predict([42])  # type: ignore[list-item]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelPackageError, match="no manifest.json under"):
+        Predictor.from_directory(empty)
+    with pytest.raises(ModelPackageError, match="neither a models:/ URI nor an existing directory"):
+        Predictor.load(str(tmp_path / "nowhere"))
+
+
+def test_missing_registry_model_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelPackageError, match="Run `make train`"):
+        Predictor.load("models:/stancewatch@champion", tracking_uri=f"sqlite:///{tmp_path}/m.db")
+
+
+def test_cli_reports_malformed_corpus_in_one_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_text('{"id": "a", "text": "ok", "topics": []}\n{"id": "b", "text": ["not", "a", "string"]}\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "training.cli", "train", "--set", f"data_path={corpus}"],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"stancewatch: error: {corpus}:2: field 'text': input should be a valid string (found list ['not', 'a', 'string']); "
+        "fix or remove this record"
+    ]
+    assert "Traceback" not in done.stderr
