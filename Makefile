@@ -35,11 +35,11 @@ predict: $(STAMP) ## label the seed article with the champion model
 mlflow-ui: $(STAMP) ## open the MLflow UI on http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port 5000
 
-test: $(STAMP) ## run the test suite (fast tests; `make test-slow` adds real-model tests)
-	$(BIN)/pytest -q
-
-test-slow: $(STAMP) ## run every test, the real-model ones included
+test: $(STAMP) ## run the whole test suite, real-model (slow) tests included: what CI runs
 	$(BIN)/pytest -q -m "slow or not slow"
+
+test-fast: $(STAMP) ## run the quick tests only (tiny models, no slow marker)
+	$(BIN)/pytest -q
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check training serving tests benchmarks
@@ -49,4 +49,4 @@ lint: $(STAMP) ## ruff and mypy
 bench-topics: $(STAMP) ## 3-seed benchmark and leave-one-source-out evaluation -> BENCHMARKS.md
 	$(BIN)/python benchmarks/topics.py
 
-.PHONY: help setup train train-fast evaluate predict mlflow-ui test test-slow lint bench-topics
+.PHONY: help setup train train-fast evaluate predict mlflow-ui test test-fast lint bench-topics

@@ -18,7 +18,9 @@ class LinearHead:
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray) -> None:
         if weights.ndim != 2 or bias.shape != (weights.shape[0],):
-            raise ValueError(f"head weights must be (labels, dim) with bias (labels,), found {weights.shape}, {bias.shape}")
+            raise ValueError(
+                f"head weights must be (labels, dim) with bias (labels,), found {weights.shape}, {bias.shape}"
+            )
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
 

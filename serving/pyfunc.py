@@ -17,9 +17,10 @@ def predictions_frame(predictor: Predictor, frame: pd.DataFrame) -> pd.DataFrame
     """Score a frame with ``text`` (and optional ``title``, ``id``) into flat columns."""
     if "text" not in frame.columns:
         raise ValueError(f"input needs a 'text' column, found columns {list(frame.columns)}")
-    records = []
-    for row in frame.to_dict(orient="records"):
-        records.append({k: (None if pd.isna(v) else str(v)) for k, v in row.items() if k in ("id", "title", "text")})
+    records = [
+        {k: (None if pd.isna(v) else str(v)) for k, v in record.items() if k in ("id", "title", "text")}
+        for record in frame.to_dict(orient="records")
+    ]
     predictions = predictor.predict(records)
     rows: list[dict[str, Any]] = []
     for pred in predictions:

@@ -43,7 +43,9 @@ def make_corpus(path: Path, n: int = 72, seed: int = 0) -> Path:
         if kind == 2 or rng.random() < 0.5:
             parts.append(rng.choice(NEITHER).format(x=rng.choice(NAMES)))
         split = "train" if i < n * 0.6 else "dev" if i < n * 0.8 else "test"
-        rows.append({"id": f"doc-{i}", "title": f"Report {i}", "text": " ".join(parts), "topics": topics, "split": split})
+        rows.append(
+            {"id": f"doc-{i}", "title": f"Report {i}", "text": " ".join(parts), "topics": topics, "split": split}
+        )
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
@@ -60,8 +62,12 @@ def tiny_encoder_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny-encoder")
     tokenizer = AutoTokenizer.from_pretrained(default_encoder_path())
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=512,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
     )
     BertModel(config).save_pretrained(out)
     tokenizer.save_pretrained(out)

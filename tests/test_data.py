@@ -60,7 +60,7 @@ def test_duplicate_ids_and_missing_file(tmp_path: Path) -> None:
         load_articles(path)
     with pytest.raises(DataError, match="not found"):
         load_articles(tmp_path / "missing.jsonl")
-    with pytest.raises(DataError, match="expected a .jsonl or .csv"):
+    with pytest.raises(DataError, match=r"expected a \.jsonl or \.csv"):
         load_articles(write_jsonl(tmp_path / "c.txt", ["x"]))
 
 

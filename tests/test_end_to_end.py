@@ -47,7 +47,9 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
 def test_worse_run_does_not_move_champion(tiny_config: TrainConfig) -> None:
     first = run_training(tiny_config)
     assert first["gate"].moved
-    worse = TrainConfig.from_dict(tiny_config.to_dict() | {"ensemble_weights": [1.0], "finetune_pairs": 0, "head_c": 1e-4})
+    worse = TrainConfig.from_dict(
+        tiny_config.to_dict() | {"ensemble_weights": [1.0], "finetune_pairs": 0, "head_c": 1e-4}
+    )
     second = run_training(worse)
     gate = second["gate"]
     assert gate.new_score < gate.champion_score

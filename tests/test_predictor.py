@@ -27,7 +27,9 @@ def package(tiny_config: TrainConfig, tmp_path: Path) -> Path:
 def test_predict_accepts_documents_dicts_and_strings(package: Path) -> None:
     predictor = Predictor.from_directory(package)
     one = predictor.predict("Authorities blocked VPN services.")
-    many = predictor.predict([Document(id="x", text="Officials blamed foreign agents."), {"text": "Football", "id": "y"}])
+    many = predictor.predict(
+        [Document(id="x", text="Officials blamed foreign agents."), {"text": "Football", "id": "y"}]
+    )
     assert len(one) == 1 and [p.id for p in many] == ["x", "y"]
     for prediction in one + many:
         assert set(prediction.topics) == {"foreign_interference", "internet_control"}
@@ -56,7 +58,7 @@ def test_bad_inputs_are_rejected_clearly(package: Path, tmp_path: Path) -> None:
         predictor.predict([42])  # type: ignore[list-item]
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ModelPackageError, match="no manifest.json under"):
+    with pytest.raises(ModelPackageError, match=r"no manifest\.json under"):
         Predictor.from_directory(empty)
     with pytest.raises(ModelPackageError, match="neither a models:/ URI nor an existing directory"):
         Predictor.load(str(tmp_path / "nowhere"))
@@ -72,11 +74,14 @@ def test_cli_reports_malformed_corpus_in_one_line(tmp_path: Path) -> None:
     corpus.write_text('{"id": "a", "text": "ok", "topics": []}\n{"id": "b", "text": ["not", "a", "string"]}\n')
     done = subprocess.run(
         [sys.executable, "-m", "training.cli", "train", "--set", f"data_path={corpus}"],
-        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"stancewatch: error: {corpus}:2: field 'text': input should be a valid string (found list ['not', 'a', 'string']); "
-        "fix or remove this record"
+        f"stancewatch: error: {corpus}:2: field 'text': input should be a valid string "
+        "(found list ['not', 'a', 'string']); fix or remove this record"
     ]
     assert "Traceback" not in done.stderr

@@ -33,9 +33,14 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
     ratios = (cfg.split_ratios[0], cfg.split_ratios[1], cfg.split_ratios[2])
     corpus = build_corpus(cfg.data_path, cfg.labels or None, ratios, cfg.seed)
     experiment_id = tracking.setup(cfg.tracking_uri, cfg.artifact_root, cfg.experiment)
-    with tempfile.TemporaryDirectory(prefix="stancewatch-") as tmp, mlflow.start_run(experiment_id=experiment_id) as active:
+    with (
+        tempfile.TemporaryDirectory(prefix="stancewatch-") as tmp,
+        mlflow.start_run(experiment_id=experiment_id) as active,
+    ):
         mlflow.log_params(_flat_params(cfg))
-        mlflow.log_params({f"n_{s}": len(rows) for s, rows in corpus.splits.items()} | {"label_set": json.dumps(corpus.labels)})
+        mlflow.log_params(
+            {f"n_{s}": len(rows) for s, rows in corpus.splits.items()} | {"label_set": json.dumps(corpus.labels)}
+        )
         run = train_topics(cfg, corpus, Path(tmp) / "package", progress=lambda m: print(f"[train] {m}", flush=True))
         mlflow.log_params({f"selected_{k}": v for k, v in run.selection.items() if isinstance(v, str)})
         mlflow.log_param("selected_blend_weight", run.manifest.blend_weight)
@@ -48,7 +53,9 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
         out.mkdir()
         for path in report.write_plots(run, corpus.labels, out):
             mlflow.log_artifact(str(path), "plots")
-        mlflow.log_artifact(str(report.write_predictions(run, corpus, "test", out / "test_predictions.csv")), "predictions")
+        mlflow.log_artifact(
+            str(report.write_predictions(run, corpus, "test", out / "test_predictions.csv")), "predictions"
+        )
         mlflow.log_dict(cfg.to_dict(), "config.json")
         run.manifest.metrics = {k: v for k, v in run.metrics["model/test"].items() if k.endswith("f1")}
         run.manifest.save(run.package_dir)
@@ -57,8 +64,10 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
         elapsed = time.time() - started
         mlflow.log_metric("train_seconds", elapsed)
         print("\n" + report.summary_table(run, corpus.labels))
-        print(f"\nselected: aggregation={run.manifest.aggregation} blend_weight={run.manifest.blend_weight} "
-              f"thresholds={[round(t, 3) for t in run.manifest.thresholds]}")
+        print(
+            f"\nselected: aggregation={run.manifest.aggregation} blend_weight={run.manifest.blend_weight} "
+            f"thresholds={[round(t, 3) for t in run.manifest.thresholds]}"
+        )
         gate = None
         if register:
             gate = tracking.register_and_gate(info.model_uri, active.info.run_id, cfg.model_name, cfg.alias, score)

@@ -77,9 +77,7 @@ def plot_pr_curves(
     return path
 
 
-def plot_confusion(
-    targets: np.ndarray, predicted: np.ndarray, labels: Sequence[str], title: str, path: Path
-) -> Path:
+def plot_confusion(targets: np.ndarray, predicted: np.ndarray, labels: Sequence[str], title: str, path: Path) -> Path:
     """A 2x2 confusion matrix per label, side by side, in one PNG."""
     import matplotlib
 

@@ -11,7 +11,11 @@ from training.data import Corpus
 from training.metrics import decisions, plot_confusion, plot_pr_curves
 from training.topics import TopicRun
 
-MODEL_NAMES = {"model": "stancewatch", "tfidf_lr": "TF-IDF + LR", "frozen_first_lr": "frozen MiniLM (first window) + LR"}
+MODEL_NAMES = {
+    "model": "stancewatch",
+    "tfidf_lr": "TF-IDF + LR",
+    "frozen_first_lr": "frozen MiniLM (first window) + LR",
+}
 
 
 def write_plots(run: TopicRun, labels: list[str], out: Path) -> list[Path]:
@@ -26,7 +30,9 @@ def write_plots(run: TopicRun, labels: list[str], out: Path) -> list[Path]:
 
 def write_predictions(run: TopicRun, corpus: Corpus, split: str, path: Path) -> Path:
     """Per-document gold labels, probabilities and decisions of every model on one split."""
-    frame = pd.DataFrame({"id": [a.id for a in corpus.splits[split]], "source": [a.source for a in corpus.splits[split]]})
+    frame = pd.DataFrame(
+        {"id": [a.id for a in corpus.splits[split]], "source": [a.source for a in corpus.splits[split]]}
+    )
     for j, label in enumerate(corpus.labels):
         frame[f"gold_{label}"] = run.targets[split][:, j]
         for name, by_split in run.probabilities.items():
@@ -42,7 +48,13 @@ def summary_table(run: TopicRun, labels: list[str]) -> str:
     rows = []
     for key, title in MODEL_NAMES.items():
         dev, test = run.metrics[f"{key}/dev"], run.metrics[f"{key}/test"]
-        values = [dev["macro_f1"], test["macro_f1"], test["micro_f1"], test["macro_pr_auc"], *[test[f"{lb}_f1"] for lb in labels]]
+        values = [
+            dev["macro_f1"],
+            test["macro_f1"],
+            test["micro_f1"],
+            test["macro_pr_auc"],
+            *[test[f"{lb}_f1"] for lb in labels],
+        ]
         rows.append([title, *[f"{v:.3f}" for v in values]])
     widths = [max(len(str(r[i])) for r in [["model", *columns], *rows]) for i in range(len(columns) + 1)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(["model", *columns], widths, strict=True))]

@@ -6,13 +6,13 @@ import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from serving.encoder import TorchEncoder, resolve_encoder
-from serving.heads import LinearHead, SparseModel
+from serving.heads import LinearHead
 from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest
 from serving.predictor import Predictor, blend
 from serving.windows import WindowSpec, pool, tokenize_windows
@@ -56,9 +56,30 @@ class TopicRun:
     selection: dict[str, float | str] = field(default_factory=dict)
 
 
-def encode_split(encoder: TorchEncoder, texts: list[str], spec: WindowSpec, batch_size: int) -> WindowVectors:
-    windows, owners = tokenize_windows(encoder.tokenizer, texts, spec)
-    return WindowVectors(encoder.encode(windows, batch_size=batch_size), owners, len(texts))
+class EncodingCache:
+    """Window vectors of a fixed (frozen) encoder, keyed by text: lets repeated runs skip re-encoding."""
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, int, int, str], np.ndarray] = {}
+
+
+def encode_split(
+    encoder: TorchEncoder, texts: list[str], spec: WindowSpec, batch_size: int, cache: EncodingCache | None = None
+) -> WindowVectors:
+    if cache is None:
+        windows, owners = tokenize_windows(encoder.tokenizer, texts, spec)
+        return WindowVectors(encoder.encode(windows, batch_size=batch_size), owners, len(texts))
+    keys = [(encoder.path, spec.max_length, spec.stride, text) for text in texts]
+    missing = [t for t, k in zip(texts, keys, strict=True) if k not in cache.store]
+    if missing:
+        fresh = encode_split(encoder, missing, spec, batch_size)
+        starts = np.searchsorted(np.asarray(fresh.owners), np.arange(len(missing) + 1))
+        for i, text in enumerate(missing):
+            rows = fresh.vectors[starts[i] : starts[i + 1]]
+            cache.store[(encoder.path, spec.max_length, spec.stride, text)] = rows
+    parts = [cache.store[k] for k in keys]
+    owners = [i for i, part in enumerate(parts) for _ in range(len(part))]
+    return WindowVectors(np.concatenate(parts), owners, len(texts))
 
 
 def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves: dict[str, list[float]]) -> Path:
@@ -76,8 +97,14 @@ def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves:
         bf16=use_bf16(cfg.bf16),
         seed=cfg.seed,
     )
-    return finetune_encoder(base, corpus.texts("train"), corpus.targets("train"), settings, out,
-                            on_step=lambda _step, loss: losses.append(loss))
+    return finetune_encoder(
+        base,
+        corpus.texts("train"),
+        corpus.targets("train"),
+        settings,
+        out,
+        on_step=lambda _step, loss: losses.append(loss),
+    )
 
 
 def _choose_aggregation(
@@ -115,12 +142,17 @@ def _first_window_baseline(
     return {split: head.predict_proba(frozen[split].first()) for split in EVAL_SPLITS}
 
 
-def _frozen_vectors(cfg: TrainConfig, corpus: Corpus, base: str, full: bool) -> dict[str, WindowVectors]:
-    """Frozen-encoder window vectors per split: all windows when ``full``, else first windows only."""
+def _frozen_vectors(
+    cfg: TrainConfig, corpus: Corpus, base: str, full: bool, cache: EncodingCache | None
+) -> dict[str, WindowVectors]:
+    """Frozen-encoder window vectors per split: all windows when ``full`` or cached, else first windows only."""
     encoder = TorchEncoder(base)
     spec = WindowSpec(cfg.window_length, cfg.window_stride)
-    if full:
-        return {s: encode_split(encoder, corpus.texts(s), spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
+    if full or cache is not None:
+        return {
+            s: encode_split(encoder, corpus.texts(s), spec, cfg.encode_batch_size, cache)
+            for s in ("train", *EVAL_SPLITS)
+        }
     out = {}
     for split in ("train", *EVAL_SPLITS):
         windows, owners = tokenize_windows(encoder.tokenizer, corpus.texts(split), spec)
@@ -131,7 +163,11 @@ def _frozen_vectors(cfg: TrainConfig, corpus: Corpus, base: str, full: bool) -> 
 
 
 def train_topics(
-    cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress: Callable[[str], None] = log.info
+    cfg: TrainConfig,
+    corpus: Corpus,
+    package_dir: Path,
+    progress: Callable[[str], None] = log.info,
+    cache: EncodingCache | None = None,
 ) -> TopicRun:
     """Fit every component, choose pooling/blend/thresholds on dev, save the package, evaluate it."""
     labels = corpus.labels
@@ -140,10 +176,12 @@ def train_topics(
     base = resolve_encoder(cfg.encoder)
     frozen_only = cfg.finetune_pairs == 0
     progress("encoding with the frozen encoder")
-    frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only)
+    frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only, cache=cache)
     probs: dict[str, dict[str, np.ndarray]] = {"frozen_first_lr": _first_window_baseline(cfg, frozen, targets, labels)}
     progress("fitting TF-IDF + logistic regression")
-    sparse = fit_sparse(texts["train"], targets["train"], labels, cfg.sparse_c, cfg.sparse_ngrams, cfg.sparse_min_df, cfg.seed)
+    sparse = fit_sparse(
+        texts["train"], targets["train"], labels, cfg.sparse_c, cfg.sparse_ngrams, cfg.sparse_min_df, cfg.seed
+    )
     probs["tfidf_lr"] = {s: sparse.predict_proba(texts[s]) for s in EVAL_SPLITS}
     curves: dict[str, list[float]] = {}
     package_dir.mkdir(parents=True, exist_ok=True)
@@ -161,9 +199,14 @@ def train_topics(
     weight, blend_scores = _choose_blend(cfg, dense_dev, probs["tfidf_lr"]["dev"], targets["dev"])
     thresholds = tune_thresholds(targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid)
     manifest = Manifest(
-        name=cfg.model_name, labels=labels, thresholds=thresholds, window_length=cfg.window_length,
-        window_stride=cfg.window_stride, aggregation=how, blend_weight=weight,
-        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        name=cfg.model_name,
+        labels=labels,
+        thresholds=thresholds,
+        window_length=cfg.window_length,
+        window_stride=cfg.window_stride,
+        aggregation=how,
+        blend_weight=weight,
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         extra={"config": cfg.name, "finetuned": not frozen_only},
     )
     head.save(package_dir / HEAD_FILE)

