@@ -95,6 +95,7 @@ def tiny_config(tiny_encoder: Path, tiny_corpus: Path, tmp_path: Path):  # type:
         encoder=str(tiny_encoder),
         window_length=32,
         window_stride=24,
+        finetune_epochs=2,
         finetune_pairs=32,
         finetune_batch_size=8,
         finetune_window=32,

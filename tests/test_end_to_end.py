@@ -48,7 +48,7 @@ def test_worse_run_does_not_move_champion(tiny_config: TrainConfig) -> None:
     first = run_training(tiny_config)
     assert first["gate"].moved
     worse = TrainConfig.from_dict(
-        tiny_config.to_dict() | {"ensemble_weights": [1.0], "finetune_pairs": 0, "head_c": 1e-4}
+        tiny_config.to_dict() | {"ensemble_weights": [1.0], "finetune": "none", "head_c": 1e-4}
     )
     second = run_training(worse)
     gate = second["gate"]

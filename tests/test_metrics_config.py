@@ -34,10 +34,10 @@ def test_report_hand_computed() -> None:
 
 
 def test_shipped_configs_load_and_round_trip() -> None:
-    for name in ("default", "fast"):
+    for name in ("default", "fast", "setfit"):
         cfg = load_config(ROOT / "configs" / f"{name}.yaml")
         assert TrainConfig.from_dict(cfg.to_dict()) == cfg
-    assert load_config(ROOT / "configs" / "fast.yaml").finetune_pairs == 0
+    assert load_config(ROOT / "configs" / "fast.yaml").finetune == "none"
 
 
 def test_overrides_are_typed(tmp_path: Path) -> None:
@@ -58,3 +58,14 @@ def test_invalid_values_are_named(tmp_path: Path) -> None:
     bad.write_text("- a list\n")
     with pytest.raises(ConfigError, match="expected a mapping"):
         load_config(bad)
+
+
+def test_contrastive_pairs_are_balanced() -> None:
+    import random
+
+    from training.finetune import make_pairs
+
+    pairs = make_pairs([(0, 1), (0, 1), (1, 0), (1, 0), (0, 0)], 40, random.Random(0))
+    assert len(pairs) == 40 and sum(p[2] for p in pairs) == 20
+    keys = [(0, 1), (0, 1), (1, 0), (1, 0), (0, 0)]
+    assert all((keys[a] == keys[b]) == (target == 1.0) for a, b, target in pairs)

@@ -20,7 +20,7 @@ from training.topics import train_topics
 @pytest.fixture
 def package(tiny_config: TrainConfig, tmp_path: Path) -> Path:
     corpus = build_corpus(tiny_config.data_path)
-    run = train_topics(TrainConfig.from_dict(tiny_config.to_dict() | {"finetune_pairs": 0}), corpus, tmp_path / "pkg")
+    run = train_topics(TrainConfig.from_dict(tiny_config.to_dict() | {"finetune": "none"}), corpus, tmp_path / "pkg")
     return run.package_dir
 
 
@@ -85,3 +85,16 @@ def test_cli_reports_malformed_corpus_in_one_line(tmp_path: Path) -> None:
         "(found list ['not', 'a', 'string']); fix or remove this record"
     ]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("objective", ["classify", "contrastive"])
+def test_finetuning_changes_the_encoder(tiny_config: TrainConfig, tmp_path: Path, objective: str) -> None:
+    from safetensors.numpy import load_file
+
+    cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"finetune": objective, "finetune_pairs": 16})
+    run = train_topics(cfg, build_corpus(cfg.data_path), tmp_path / "pkg")
+    before = load_file(str(Path(cfg.encoder) / "model.safetensors"))
+    after = load_file(str(run.package_dir / "encoder" / "model.safetensors"))
+    changed = [k for k in before if k in after and not np.allclose(before[k], after[k])]
+    assert changed, "fine-tuning left every weight unchanged"
+    assert run.curves["finetune_loss"] and all(np.isfinite(run.curves["finetune_loss"]))

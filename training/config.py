@@ -29,7 +29,9 @@ class TrainConfig:
     window_stride: int = 192
     aggregations: list[str] = field(default_factory=lambda: ["mean", "max"])
     encode_batch_size: int = 32
-    # contrastive (SetFit-style) fine-tuning; pairs == 0 keeps the encoder frozen
+    # encoder fine-tuning: none (frozen), classify (BCE on chunks), contrastive (SetFit-style pairs)
+    finetune: str = "classify"
+    finetune_epochs: int = 2
     finetune_pairs: int = 1280
     finetune_batch_size: int = 16
     finetune_lr: float = 2e-5
@@ -66,7 +68,12 @@ class TrainConfig:
                 bool(self.aggregations) and set(self.aggregations) <= {"mean", "max", "meanmax"},
                 f"aggregations must be a non-empty list of mean|max|meanmax, found {self.aggregations}",
             ),
-            (self.finetune_pairs >= 0, f"finetune_pairs must be >= 0, found {self.finetune_pairs}"),
+            (
+                self.finetune in ("none", "classify", "contrastive"),
+                f"finetune must be none|classify|contrastive, found '{self.finetune}'",
+            ),
+            (self.finetune_pairs >= 2, f"finetune_pairs must be >= 2, found {self.finetune_pairs}"),
+            (self.finetune_epochs >= 1, f"finetune_epochs must be >= 1, found {self.finetune_epochs}"),
             (self.finetune_lr > 0, f"finetune_lr must be > 0, found {self.finetune_lr}"),
             (self.bf16 in ("auto", "on", "off"), f"bf16 must be auto|on|off, found '{self.bf16}'"),
             (self.head_c > 0 and self.sparse_c > 0, "head_c and sparse_c must be > 0"),

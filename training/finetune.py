@@ -1,4 +1,4 @@
-"""SetFit-style contrastive fine-tuning of the sentence encoder on labelled document pairs."""
+"""Encoder fine-tuning on labelled documents: a classification objective or SetFit-style pairs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from serving.encoder import mean_pool, set_threads
 
 log = logging.getLogger(__name__)
+StepHook = Callable[[int, float], None]
 
 
 def cpu_has_bf16() -> bool:
@@ -28,9 +29,11 @@ def use_bf16(setting: str) -> bool:
 
 
 @dataclass
-class PairSettings:
-    """How many pairs, how long each chunk, how many leading chunks a document offers."""
+class FinetuneSettings:
+    """Objective, schedule and the leading token chunks each document contributes."""
 
+    objective: str  # "classify" or "contrastive"
+    epochs: int
     pairs: int
     batch_size: int
     lr: float
@@ -60,59 +63,133 @@ def make_pairs(label_keys: Sequence[tuple[int, ...]], n_pairs: int, rng: random.
     return pairs
 
 
-def _chunks(tokenizer: Any, texts: Sequence[str], size: int, limit: int) -> list[list[list[int]]]:
+def leading_chunks(tokenizer: Any, texts: Sequence[str], size: int, limit: int) -> list[list[list[int]]]:
+    """Per text, its first ``limit`` chunks of ``size - 2`` tokens (title and lead come first)."""
     encoded = tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
     body = size - 2
     return [[ids[i : i + body] for i in range(0, max(len(ids), 1), body)][:limit] for ids in encoded]
+
+
+class _Trainer:
+    """Shared state of one fine-tuning run: model, tokenizer, optimiser with linear warm-up/decay."""
+
+    def __init__(self, base: str, settings: FinetuneSettings, extra_params: Sequence[Any], steps: int) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.torch = torch
+        self.settings = settings
+        self.tokenizer = AutoTokenizer.from_pretrained(base)
+        self.model = AutoModel.from_pretrained(base)
+        groups = [{"params": self.model.parameters(), "lr": settings.lr}]
+        if extra_params:
+            groups.append({"params": list(extra_params), "lr": 1e-3})
+        self.optimizer = torch.optim.AdamW(groups)
+        warmup = max(1.0, settings.warmup_ratio * steps)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
+        )
+
+    def embed(self, chunks: Sequence[Sequence[int]]) -> Any:
+        tok, torch = self.tokenizer, self.torch
+        seqs = [[tok.cls_token_id, *c, tok.sep_token_id] for c in chunks]
+        width = max(map(len, seqs))
+        ids = torch.tensor([s + [tok.pad_token_id] * (width - len(s)) for s in seqs])
+        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.settings.bf16):
+            hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+        return mean_pool(hidden, mask)
+
+    def step(self, loss: Any) -> float:
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad()
+        return float(loss.detach())
+
+    def save(self, out_dir: Path) -> Path:
+        self.model.eval()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(out_dir)
+        self.tokenizer.save_pretrained(out_dir)
+        return out_dir
+
+
+def _classify(base: str, texts: Sequence[str], targets: Sequence[Sequence[int]], s: FinetuneSettings,
+              out_dir: Path, on_step: StepHook | None) -> Path:
+    """BCE over every leading chunk with its document's labels; positives up-weighted by sqrt(neg/pos)."""
+    import torch
+
+    from transformers import AutoTokenizer
+
+    rng = random.Random(s.seed)
+    chunks = leading_chunks(AutoTokenizer.from_pretrained(base), texts, s.chunk_tokens, s.chunks)
+    items = [(chunk, list(map(float, y))) for doc, y in zip(chunks, targets, strict=True) for chunk in doc]
+    labels = torch.tensor([y for _, y in items])
+    positives = labels.sum(0).clamp(min=1.0)
+    pos_weight = ((len(items) - positives) / positives).clamp(min=1.0).sqrt()
+    steps = max(1, s.epochs * (len(items) // s.batch_size))
+    head = torch.nn.Linear(_hidden_size(base), len(targets[0]))
+    trainer = _Trainer(base, s, list(head.parameters()), steps)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    trainer.model.train()
+    step = 0
+    for _ in range(s.epochs):
+        rng.shuffle(items)
+        for start in range(0, len(items) - s.batch_size + 1, s.batch_size):
+            batch = items[start : start + s.batch_size]
+            logits = head(trainer.embed([c for c, _ in batch]) * 10.0)  # cosine-scale features
+            loss = trainer.step(loss_fn(logits, torch.tensor([y for _, y in batch])))
+            if on_step is not None:
+                on_step(step, loss)
+            step += 1
+    return trainer.save(out_dir)
+
+
+def _contrastive(base: str, texts: Sequence[str], targets: Sequence[Sequence[int]], s: FinetuneSettings,
+                 out_dir: Path, on_step: StepHook | None) -> Path:
+    """Cosine-similarity loss on balanced same-label / different-label document pairs."""
+    import torch
+
+    rng = random.Random(s.seed)
+    pairs = make_pairs([tuple(t) for t in targets], s.pairs, rng)
+    steps = max(1, len(pairs) // s.batch_size)
+    trainer = _Trainer(base, s, [], steps)
+    chunks = leading_chunks(trainer.tokenizer, texts, s.chunk_tokens, s.chunks)
+    trainer.model.train()
+    for step in range(steps):
+        batch = pairs[step * s.batch_size : (step + 1) * s.batch_size]
+        left = trainer.embed([rng.choice(chunks[p[0]]) for p in batch])
+        right = trainer.embed([rng.choice(chunks[p[1]]) for p in batch])
+        cosine = torch.nn.functional.cosine_similarity(left, right)
+        loss = trainer.step(((cosine - torch.tensor([p[2] for p in batch])) ** 2).mean())
+        if on_step is not None:
+            on_step(step, loss)
+    return trainer.save(out_dir)
+
+
+def _hidden_size(base: str) -> int:
+    from transformers import AutoConfig
+
+    return int(AutoConfig.from_pretrained(base).hidden_size)
 
 
 def finetune_encoder(
     base: str,
     texts: Sequence[str],
     targets: Sequence[Sequence[int]],
-    settings: PairSettings,
+    settings: FinetuneSettings,
     out_dir: Path,
-    on_step: Callable[[int, float], None] | None = None,
+    on_step: StepHook | None = None,
 ) -> Path:
-    """Fine-tune ``base`` with a cosine-similarity loss on document pairs; save model + tokenizer."""
+    """Fine-tune ``base`` with the configured objective; save model and tokenizer to ``out_dir``."""
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
     set_threads()
     torch.manual_seed(settings.seed)
-    rng = random.Random(settings.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModel.from_pretrained(base)
-    chunks = _chunks(tokenizer, texts, settings.chunk_tokens, settings.chunks)
-    pairs = make_pairs([tuple(t) for t in targets], settings.pairs, rng)
-    steps = max(1, len(pairs) // settings.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr)
-    warmup = max(1.0, settings.warmup_ratio * steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup) * (steps - s) / steps)
-
-    def embed(indices: list[int]) -> Any:
-        seqs = [[tokenizer.cls_token_id, *rng.choice(chunks[i]), tokenizer.sep_token_id] for i in indices]
-        width = max(map(len, seqs))
-        ids = torch.tensor([s + [tokenizer.pad_token_id] * (width - len(s)) for s in seqs])
-        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
-        return mean_pool(model(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
-
-    model.train()
-    for step in range(steps):
-        batch = pairs[step * settings.batch_size : (step + 1) * settings.batch_size]
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
-            left, right = embed([p[0] for p in batch]), embed([p[1] for p in batch])
-        cosine = torch.nn.functional.cosine_similarity(left.float(), right.float())
-        loss = ((cosine - torch.tensor([p[2] for p in batch])) ** 2).mean()
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
-        if on_step is not None:
-            on_step(step, float(loss.detach()))
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    log.info("fine-tuned encoder saved to %s after %d steps", out_dir, steps)
-    return out_dir
+    objectives = {"classify": _classify, "contrastive": _contrastive}
+    if settings.objective not in objectives:
+        raise ValueError(f"fine-tuning objective must be one of {sorted(objectives)}, found '{settings.objective}'")
+    path = objectives[settings.objective](base, texts, targets, settings, out_dir, on_step)
+    log.info("fine-tuned encoder (%s) saved to %s", settings.objective, path)
+    return path

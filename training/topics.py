@@ -19,7 +19,7 @@ from serving.windows import WindowSpec, pool, tokenize_windows
 from training.baselines import fit_head, fit_sparse
 from training.config import TrainConfig
 from training.data import Corpus
-from training.finetune import PairSettings, finetune_encoder, use_bf16
+from training.finetune import FinetuneSettings, finetune_encoder, use_bf16
 from training.metrics import report, tune_thresholds
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,13 @@ def encode_split(
 
 
 def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves: dict[str, list[float]]) -> Path:
-    if cfg.finetune_pairs == 0:
+    if cfg.finetune == "none":
         shutil.copytree(base, out, dirs_exist_ok=True)
         return out
     losses: list[float] = curves.setdefault("finetune_loss", [])
-    settings = PairSettings(
+    settings = FinetuneSettings(
+        objective=cfg.finetune,
+        epochs=cfg.finetune_epochs,
         pairs=cfg.finetune_pairs,
         batch_size=cfg.finetune_batch_size,
         lr=cfg.finetune_lr,
@@ -174,7 +176,7 @@ def train_topics(
     targets = {s: np.asarray(corpus.targets(s)) for s in ("train", *EVAL_SPLITS)}
     texts = {s: corpus.texts(s) for s in ("train", *EVAL_SPLITS)}
     base = resolve_encoder(cfg.encoder)
-    frozen_only = cfg.finetune_pairs == 0
+    frozen_only = cfg.finetune == "none"
     progress("encoding with the frozen encoder")
     frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only, cache=cache)
     probs: dict[str, dict[str, np.ndarray]] = {"frozen_first_lr": _first_window_baseline(cfg, frozen, targets, labels)}
