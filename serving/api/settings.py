@@ -1,0 +1,33 @@
+"""Service settings: one pydantic-settings class (env prefix ``STANCEWATCH_``), built lazily."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the HTTP service; set as environment variables, e.g. ``STANCEWATCH_API_KEY``."""
+
+    model_config = SettingsConfigDict(env_prefix="STANCEWATCH_", env_file=None, extra="ignore")
+
+    model_uri: str = Field("models:/stancewatch@champion", description="models:/NAME@ALIAS, models:/NAME/N or a dir")
+    tracking_uri: str = "sqlite:///mlruns/mlflow.db"
+    backend: str = Field("torch", pattern="^(torch|onnx)$")
+    api_key: SecretStr | None = Field(None, description="Bearer token; auth is off when unset")
+    max_batch_docs: int = Field(32, ge=1, le=512, description="documents per inference batch")
+    max_wait_ms: float = Field(10.0, ge=0, le=1000, description="how long a batch waits to fill")
+    max_queue_docs: int = Field(512, ge=1, description="queued documents before 503")
+    request_timeout_s: float = Field(30.0, gt=0, description="deadline per request (504 after)")
+    max_docs_per_request: int = Field(64, ge=1)
+    max_chars_per_doc: int = Field(200_000, ge=1)
+    max_body_bytes: int = Field(8_000_000, ge=1)
+    reload_poll_s: float = Field(0.0, ge=0, description="re-resolve the alias every N seconds (0 = off)")
+    log_text: bool = Field(False, description="include document text in logs (off by default)")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
