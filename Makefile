@@ -32,6 +32,9 @@ evaluate: $(STAMP) ## score the test split with the champion model
 predict: $(STAMP) ## label the seed article with the champion model
 	$(BIN)/stancewatch predict data/seed_example.json --pretty
 
+serve: $(STAMP) ## start the HTTP service on http://127.0.0.1:8000 (docs at /docs)
+	$(BIN)/stancewatch serve
+
 mlflow-ui: $(STAMP) ## open the MLflow UI on http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port 5000
 
@@ -49,4 +52,4 @@ lint: $(STAMP) ## ruff and mypy
 bench-topics: $(STAMP) ## 3-seed benchmark and leave-one-source-out evaluation -> BENCHMARKS.md
 	$(BIN)/python benchmarks/topics.py
 
-.PHONY: help setup train train-fast evaluate predict mlflow-ui test test-fast lint bench-topics
+.PHONY: help setup train train-fast evaluate predict serve mlflow-ui test test-fast lint bench-topics

@@ -46,3 +46,30 @@ def add_serving_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     predict.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
     predict.add_argument("--pretty", action="store_true", help="indent the JSON output")
     predict.set_defaults(func=_predict)
+    add_serve_command(sub)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from serving.api.app import create_app
+    from serving.api.settings import Settings
+
+    overrides = {
+        k: v
+        for k, v in {"model_uri": args.model, "tracking_uri": args.tracking_uri, "backend": args.backend}.items()
+        if v is not None
+    }
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def add_serve_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = sub.add_parser("serve", help="start the HTTP service (settings from STANCEWATCH_* variables)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--model", default=None, help="overrides STANCEWATCH_MODEL_URI")
+    serve.add_argument("--tracking-uri", default=None, help="overrides STANCEWATCH_TRACKING_URI")
+    serve.add_argument("--backend", default=None, choices=["torch", "onnx"])
+    serve.set_defaults(func=_serve)

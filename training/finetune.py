@@ -115,11 +115,16 @@ class _Trainer:
         return out_dir
 
 
-def _classify(base: str, texts: Sequence[str], targets: Sequence[Sequence[int]], s: FinetuneSettings,
-              out_dir: Path, on_step: StepHook | None) -> Path:
+def _classify(
+    base: str,
+    texts: Sequence[str],
+    targets: Sequence[Sequence[int]],
+    s: FinetuneSettings,
+    out_dir: Path,
+    on_step: StepHook | None,
+) -> Path:
     """BCE over every leading chunk with its document's labels; positives up-weighted by sqrt(neg/pos)."""
     import torch
-
     from transformers import AutoTokenizer
 
     rng = random.Random(s.seed)
@@ -146,8 +151,14 @@ def _classify(base: str, texts: Sequence[str], targets: Sequence[Sequence[int]],
     return trainer.save(out_dir)
 
 
-def _contrastive(base: str, texts: Sequence[str], targets: Sequence[Sequence[int]], s: FinetuneSettings,
-                 out_dir: Path, on_step: StepHook | None) -> Path:
+def _contrastive(
+    base: str,
+    texts: Sequence[str],
+    targets: Sequence[Sequence[int]],
+    s: FinetuneSettings,
+    out_dir: Path,
+    on_step: StepHook | None,
+) -> Path:
     """Cosine-similarity loss on balanced same-label / different-label document pairs."""
     import torch
 

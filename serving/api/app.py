@@ -28,8 +28,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per log line; ``extra`` fields are kept, document text never is."""
 
     def format(self, record: logging.LogRecord) -> str:
-        payload = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                   "message": record.getMessage()}
+        payload = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         for key in ("request_id", "route", "status", "ms", "docs", "error", "version"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
@@ -57,8 +61,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     holder: ModelHolder = app.state.holder
     metrics: ServiceMetrics = app.state.metrics
-    batcher = MicroBatcher(holder.predict_fn, settings.max_batch_docs, settings.max_wait_ms, settings.max_queue_docs,
-                           on_batch=metrics.batch_size.observe)
+    batcher = MicroBatcher(
+        holder.predict_fn,
+        settings.max_batch_docs,
+        settings.max_wait_ms,
+        settings.max_queue_docs,
+        on_batch=metrics.batch_size.observe,
+    )
     app.state.batcher = batcher
     batcher.start()
     loading = asyncio.create_task(holder.load_initial())
@@ -89,11 +98,17 @@ def create_app(settings: Settings | None = None, loader: Loader | None = None) -
     """Build the service; ``loader`` (a no-argument callable returning a predictor) overrides the registry."""
     settings = settings or get_settings()
     configure_logging()
-    app = FastAPI(title="stancewatch", version="1", lifespan=lifespan,
-                  description="Topics and actor stance in news articles. Send articles to `POST /v1/predict`.")
+    app = FastAPI(
+        title="stancewatch",
+        version="1",
+        lifespan=lifespan,
+        description="Topics and actor stance in news articles. Send articles to `POST /v1/predict`.",
+    )
     app.state.settings = settings
     app.state.metrics = ServiceMetrics()
-    app.state.holder = ModelHolder(loader or registry_loader(settings.model_uri, settings.tracking_uri, settings.backend))
+    app.state.holder = ModelHolder(
+        loader or registry_loader(settings.model_uri, settings.tracking_uri, settings.backend)
+    )
     app.state.resolver = alias_resolver(settings.model_uri, settings.tracking_uri) if loader is None else None
     app.include_router(router)
 
@@ -109,8 +124,12 @@ def create_app(settings: Settings | None = None, loader: Loader | None = None) -
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > settings.max_body_bytes:
             response: Response = JSONResponse(
-                {"detail": f"body of {declared} bytes exceeds the limit of {settings.max_body_bytes} bytes; "
-                           "send fewer or shorter documents per request"}, status_code=413)
+                {
+                    "detail": f"body of {declared} bytes exceeds the limit of {settings.max_body_bytes} bytes; "
+                    "send fewer or shorter documents per request"
+                },
+                status_code=413,
+            )
         else:
             response = await call_next(request)
         route = request.scope.get("route")
@@ -119,8 +138,15 @@ def create_app(settings: Settings | None = None, loader: Loader | None = None) -
         app.state.metrics.requests.labels(path, str(response.status_code)).inc()
         app.state.metrics.latency.labels(path).observe(elapsed)
         response.headers["x-request-id"] = request_id
-        log.info("request", extra={"request_id": request_id, "route": path, "status": response.status_code,
-                                   "ms": round(elapsed * 1000, 1)})
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "route": path,
+                "status": response.status_code,
+                "ms": round(elapsed * 1000, 1),
+            },
+        )
         return response
 
     return app

@@ -119,7 +119,7 @@ class MicroBatcher:
             predict = self._predict()  # the model current at batch start: a reload never splits a batch
             try:
                 results = await loop.run_in_executor(self._executor, predict, docs)
-            except Exception as error:  # noqa: BLE001 - reported to every waiting request
+            except Exception as error:
                 for job in live:
                     if not job.future.done():
                         job.future.set_exception(error)
@@ -132,4 +132,3 @@ class MicroBatcher:
                 start += len(job.docs)
                 if not job.future.done():
                     job.future.set_result(part)
-

@@ -12,11 +12,16 @@ class ServiceMetrics:
             "stancewatch_requests", "HTTP requests by route and status", ["route", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "stancewatch_request_seconds", "request latency", ["route"], registry=self.registry,
+            "stancewatch_request_seconds",
+            "request latency",
+            ["route"],
+            registry=self.registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.batch_size = Histogram(
-            "stancewatch_batch_documents", "documents per inference batch", registry=self.registry,
+            "stancewatch_batch_documents",
+            "documents per inference batch",
+            registry=self.registry,
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
         )
         self.queue_depth = Gauge("stancewatch_queue_documents", "documents waiting for a batch", registry=self.registry)

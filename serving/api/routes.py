@@ -47,25 +47,30 @@ def require_key(request: Request, settings: SettingsDep) -> None:
     scheme, _, token = header.partition(" ")
     expected = settings.api_key.get_secret_value().encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise HTTPException(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "missing or wrong API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 Auth = Depends(require_key)
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 413, 422, 503, 504)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 401, 413, 422, 503, 504)}
 
 
 def _check_limits(body: PredictRequest, settings: Settings) -> None:
     if len(body.documents) > settings.max_docs_per_request:
-        raise HTTPException(413, f"{len(body.documents)} documents sent; at most {settings.max_docs_per_request} "
-                                 "per request: split the request")
+        raise HTTPException(
+            413,
+            f"{len(body.documents)} documents sent; at most {settings.max_docs_per_request} "
+            "per request: split the request",
+        )
     for index, doc in enumerate(body.documents):
         size = len(doc.text) + len(doc.title or "")
         if size > settings.max_chars_per_doc:
-            raise HTTPException(413, f"documents.{index}.text has {size} characters; the limit is "
-                                     f"{settings.max_chars_per_doc}: split the article")
+            raise HTTPException(
+                413,
+                f"documents.{index}.text has {size} characters; the limit is "
+                f"{settings.max_chars_per_doc}: split the article",
+            )
 
 
 @router.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, dependencies=[Auth], tags=["predict"])
@@ -79,24 +84,31 @@ async def predict(
     """Topics (probability and decision) for each document; long articles are windowed, never cut."""
     _check_limits(body, settings)
     if not holder.ready:
-        return JSONResponse({"detail": "model is loading; retry shortly"}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"detail": "model is loading; retry shortly"}, status_code=503, headers={"Retry-After": "5"}
+        )
     started = time.perf_counter()
     try:
         future = batcher.submit(list(body.documents), settings.request_timeout_s)
     except QueueFull as error:
-        return JSONResponse({"detail": f"server busy ({error}); retry later"}, status_code=503,
-                            headers={"Retry-After": "1"})
+        return JSONResponse(
+            {"detail": f"server busy ({error}); retry later"}, status_code=503, headers={"Retry-After": "1"}
+        )
     metrics.queue_depth.set(batcher.queued_docs)
     try:
         predictions = await asyncio.wait_for(future, settings.request_timeout_s)
     except TimeoutError:
         future.cancel()
-        return JSONResponse({"detail": f"not answered within {settings.request_timeout_s:g} s; retry or send less"},
-                            status_code=504)
+        return JSONResponse(
+            {"detail": f"not answered within {settings.request_timeout_s:g} s; retry or send less"}, status_code=504
+        )
     metrics.documents.inc(len(predictions))
     first = predictions[0]
-    return PredictResponse(predictions=predictions, model=ModelRef(name=first.model_name, version=first.model_version),
-                           timing_ms=round((time.perf_counter() - started) * 1000, 2))
+    return PredictResponse(
+        predictions=predictions,
+        model=ModelRef(name=first.model_name, version=first.model_version),
+        timing_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
 
 
 @router.get("/healthz", tags=["ops"])
@@ -120,14 +132,25 @@ async def model_info(holder: HolderDep, settings: SettingsDep) -> Any:
     if not holder.ready:
         return JSONResponse({"detail": holder.last_error or "model is loading"}, status_code=503)
     p = holder.current
-    return ModelInfo(name=p.name, version=p.version, source=p.source, labels=p.labels,
-                     thresholds=dict(zip(p.labels, p.manifest.thresholds, strict=True)), metrics=p.manifest.metrics,
-                     trained_at=p.manifest.trained_at, loaded_at=holder.loaded_at, backend=settings.backend)
+    return ModelInfo(
+        name=p.name,
+        version=p.version,
+        source=p.source,
+        labels=p.labels,
+        thresholds=dict(zip(p.labels, p.manifest.thresholds, strict=True)),
+        metrics=p.manifest.metrics,
+        trained_at=p.manifest.trained_at,
+        loaded_at=holder.loaded_at,
+        backend=settings.backend,
+    )
 
 
 @router.get("/metrics", dependencies=[Auth], tags=["ops"])
-async def prometheus(holder: HolderDep, metrics: Annotated[ServiceMetrics, Depends(get_metrics)],
-                     batcher: Annotated[MicroBatcher, Depends(get_batcher)]) -> Response:
+async def prometheus(
+    holder: HolderDep,
+    metrics: Annotated[ServiceMetrics, Depends(get_metrics)],
+    batcher: Annotated[MicroBatcher, Depends(get_batcher)],
+) -> Response:
     """Prometheus text format."""
     metrics.queue_depth.set(batcher.queued_docs)
     if holder.ready:

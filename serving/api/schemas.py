@@ -17,7 +17,11 @@ def seed_document() -> dict[str, Any]:
     try:
         seed = json.loads(_SEED.read_text())
     except OSError:  # an installed package without data/
-        return {"id": "seed", "title": "China Calls on Russia to Tighten Internet Control", "text": "China has urged..."}
+        return {
+            "id": "seed",
+            "title": "China Calls on Russia to Tighten Internet Control",
+            "text": "China has urged...",
+        }
     return {"id": seed["id"], "title": seed["title"], "text": seed["text"]}
 
 

@@ -48,14 +48,14 @@ class ModelHolder:
     async def load_initial(self) -> None:
         try:
             await self._load_and_swap()
-        except Exception as error:  # noqa: BLE001 - the service stays up and /readyz says why
+        except Exception as error:
             self.last_error = f"{type(error).__name__}: {error}"
             log.error("model load failed", extra={"error": self.last_error})
 
     async def _load_and_swap(self) -> ReloadResult:
         loop = asyncio.get_running_loop()
         previous = getattr(self.current, "version", None)
-        candidate = await loop.run_in_executor(None, self.loader)
+        candidate = await loop.run_in_executor(None, _call_loader, self.loader)
         await loop.run_in_executor(None, self.warm, candidate)
         self.current = candidate  # atomic reference swap; in-flight batches keep the old object
         self.loaded_at = time.time()
@@ -72,10 +72,18 @@ class ModelHolder:
                     if target is not None and target == previous:
                         return ReloadResult(False, previous, previous)
                 return await self._load_and_swap()
-            except Exception as error:  # noqa: BLE001 - reported to the caller, old model keeps serving
+            except Exception as error:
                 self.last_error = f"{type(error).__name__}: {error}"
                 log.error("model reload failed; previous model keeps serving", extra={"error": self.last_error})
                 return ReloadResult(False, previous, previous, error=self.last_error)
+
+
+def _call_loader(loader: Loader) -> Any:
+    # StopIteration cannot cross into an asyncio future (the await would hang): re-raise it plainly
+    try:
+        return loader()
+    except StopIteration as error:
+        raise RuntimeError("model loader returned no model") from error
 
 
 def registry_loader(model_uri: str, tracking_uri: str, backend: str) -> Loader:
