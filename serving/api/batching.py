@@ -92,7 +92,8 @@ class MicroBatcher:
                 await asyncio.wait_for(self._wakeup.wait(), remaining)
             except TimeoutError:
                 break
-        batch, size = [], 0
+        batch: list[Job] = []
+        size = 0
         while self._jobs and (not batch or size + len(self._jobs[0].docs) <= self.max_batch_docs):
             job = self._jobs.popleft()
             self._queued_docs -= len(job.docs)
