@@ -71,5 +71,5 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--model", default=None, help="overrides STANCEWATCH_MODEL_URI")
     serve.add_argument("--tracking-uri", default=None, help="overrides STANCEWATCH_TRACKING_URI")
-    serve.add_argument("--backend", default=None, choices=["torch", "onnx"])
+    serve.add_argument("--backend", default=None, choices=["torch", "onnx", "onnx-fp32", "onnx-int8"])
     serve.set_defaults(func=_serve)

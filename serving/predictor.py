@@ -88,7 +88,7 @@ class Predictor:
     ) -> Predictor:
         root = find_package(Path(directory))
         manifest = Manifest.load(root)
-        encoder = load_encoder(root / ENCODER_DIR, backend)
+        encoder = load_encoder(root / ENCODER_DIR, backend, str(manifest.extra.get("onnx_variant", "torch")))
         head = LinearHead.load(root / HEAD_FILE)
         sparse = SparseModel.load(root / SPARSE_FILE) if (root / SPARSE_FILE).is_file() else None
         return cls(manifest, encoder, head, sparse, version=version, source=source or str(directory))
@@ -158,10 +158,22 @@ def blend(dense: np.ndarray, sparse: np.ndarray, weight: float) -> np.ndarray:
     return np.clip(weight * dense + (1.0 - weight) * sparse, 0.0, 1.0)
 
 
-def load_encoder(path: Path, backend: str) -> WindowEncoder:
-    """The window encoder for ``backend`` ('torch'; 'onnx' where an exported graph is packaged)."""
+BACKENDS = ("torch", "onnx", "onnx-fp32", "onnx-int8")
+
+
+def load_encoder(path: Path, backend: str, recommended: str = "onnx-fp32") -> WindowEncoder:
+    """The window encoder: 'torch', 'onnx-fp32', 'onnx-int8', or 'onnx' (the variant training validated)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, found '{backend}'")
     if backend == "torch":
         from serving.encoder import TorchEncoder
 
         return TorchEncoder(path)
-    raise ValueError(f"backend must be 'torch', found '{backend}'")
+    from serving.onnx_backend import ONNX_FP32, OnnxEncoder
+
+    variant = recommended if backend == "onnx" else backend
+    if variant == "torch" or (backend == "onnx" and not (path / ONNX_FP32).is_file()):
+        from serving.encoder import TorchEncoder
+
+        return TorchEncoder(path)  # no validated ONNX export in this package
+    return OnnxEncoder(path, quantized=variant == "onnx-int8")

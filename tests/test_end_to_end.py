@@ -36,6 +36,11 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     again = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri).predict_proba(corpus.texts("test"))
     np.testing.assert_allclose(probs, again.probabilities, atol=1e-6)
 
+    # the ONNX export travels with the model and matches torch; "onnx" picks the variant validated on dev
+    assert predictor.manifest.extra["onnx_variant"] in ("onnx-int8", "onnx-fp32", "torch")
+    onnx = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend="onnx-fp32")
+    np.testing.assert_allclose(onnx.predict_proba(corpus.texts("test")).probabilities, probs, atol=1e-4)
+
     mlflow.set_tracking_uri(tiny_config.tracking_uri)
     pyfunc = mlflow.pyfunc.load_model(uri)
     frame = pyfunc.predict(pd.DataFrame([{"text": seed_article["text"], "title": seed_article["title"], "id": "seed"}]))

@@ -19,6 +19,7 @@ from serving.windows import WindowSpec, pool, tokenize_windows
 from training.baselines import fit_head, fit_sparse
 from training.config import TrainConfig
 from training.data import Corpus
+from training.export import choose_onnx_variant
 from training.finetune import FinetuneSettings, finetune_encoder, use_bf16
 from training.metrics import report, tune_thresholds
 
@@ -223,6 +224,14 @@ def train_topics(
     baseline_thresholds["model"] = thresholds
     run = TopicRun(package_dir, manifest, targets, probs, baseline_thresholds, curves=curves)
     run.selection = {"aggregation": how, "blend_weight": weight, **agg_scores, **blend_scores}
+    if cfg.onnx_export:
+        progress("exporting to ONNX and checking it on dev")
+        backends = choose_onnx_variant(
+            package_dir, texts["dev"], targets["dev"], probs["model"]["dev"], cfg.onnx_tolerance
+        )
+        manifest.extra.update(backends)
+        manifest.save(package_dir)
+        run.selection.update(backends)
     for model_name, by_split in probs.items():
         for split, p in by_split.items():
             run.metrics[f"{model_name}/{split}"] = report(targets[split], p, baseline_thresholds[model_name], labels)

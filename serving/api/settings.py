@@ -15,7 +15,11 @@ class Settings(BaseSettings):
 
     model_uri: str = Field("models:/stancewatch@champion", description="models:/NAME@ALIAS, models:/NAME/N or a dir")
     tracking_uri: str = "sqlite:///mlruns/mlflow.db"
-    backend: str = Field("torch", pattern="^(torch|onnx)$")
+    backend: str = Field(
+        "onnx",
+        pattern="^(torch|onnx|onnx-fp32|onnx-int8)$",
+        description="onnx = the ONNX variant validated on dev at training time, else torch",
+    )
     api_key: SecretStr | None = Field(None, description="Bearer token; auth is off when unset")
     max_batch_docs: int = Field(32, ge=1, le=512, description="documents per inference batch")
     max_wait_ms: float = Field(10.0, ge=0, le=1000, description="how long a batch waits to fill")
