@@ -47,6 +47,7 @@ def add_serving_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     predict.add_argument("--pretty", action="store_true", help="indent the JSON output")
     predict.set_defaults(func=_predict)
     add_serve_command(sub)
+    add_score_command(sub)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -63,6 +64,54 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from serving.readers import InputError
+
+    try:
+        if args.engine == "spark":
+            from serving.spark import score_with_spark
+
+            score_with_spark(args.input, Path(args.output), args.model, args.tracking_uri, args.master)
+            return 0
+        from serving.score import ScoreOptions, run_score
+
+        options = ScoreOptions(
+            source=args.input,
+            output=Path(args.output),
+            model_uri=args.model,
+            tracking_uri=args.tracking_uri,
+            backend=args.backend,
+            fmt=args.format,
+            part_size=args.part_size,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+        )
+        summary = run_score(options, log=lambda m: print(m, file=sys.stderr))
+    except InputError as error:
+        raise ModelPackageError(str(error)) from None
+    return 0 if summary.scored or not summary.failed else 1
+
+
+def add_score_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    score = sub.add_parser("score", help="score a corpus (JSONL, CSV, Parquet, folder of .txt/.md, or -) into parts")
+    score.add_argument("input", help=".jsonl, .csv, .parquet, a folder of .txt/.md files, or - for JSONL on stdin")
+    score.add_argument("-o", "--output", required=True, help="output folder (parts + _manifest.json)")
+    score.add_argument("--model", default=DEFAULT_MODEL_URI)
+    score.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
+    score.add_argument("--backend", default="onnx", choices=["torch", "onnx", "onnx-fp32", "onnx-int8"])
+    score.add_argument("--format", default="parquet", choices=["parquet", "jsonl"])
+    score.add_argument("--batch-size", type=int, default=32, help="token windows per inference batch")
+    score.add_argument("--part-size", type=int, default=512, help="documents per committed output part")
+    score.add_argument("--workers", type=int, default=1, help="worker processes (each gets cores/workers threads)")
+    score.add_argument("--overwrite", action="store_true", help="discard earlier output (needed after a model change)")
+    score.add_argument("--engine", default="local", choices=["local", "spark"])
+    score.add_argument("--master", default=None, help="Spark master (default: SPARK_MASTER or local[*])")
+    score.add_argument("--quiet", action="store_true", help="no progress bar")
+    score.set_defaults(func=_score)
 
 
 def add_serve_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -110,3 +110,14 @@ def tiny_config(tiny_encoder: Path, tiny_corpus: Path, tmp_path: Path):  # type:
 @pytest.fixture
 def seed_article() -> dict[str, object]:
     return json.loads((Path(__file__).resolve().parent.parent / "data" / "seed_example.json").read_text())
+
+
+@pytest.fixture
+def tiny_package(tiny_config, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A trained tiny topic-model package (frozen tiny encoder, ONNX exported) on disk."""
+    from training.config import TrainConfig
+    from training.data import build_corpus
+    from training.topics import train_topics
+
+    cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"finetune": "none"})
+    return train_topics(cfg, build_corpus(cfg.data_path), tmp_path / "pkg").package_dir

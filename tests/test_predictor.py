@@ -17,15 +17,8 @@ from training.data import build_corpus
 from training.topics import train_topics
 
 
-@pytest.fixture
-def package(tiny_config: TrainConfig, tmp_path: Path) -> Path:
-    corpus = build_corpus(tiny_config.data_path)
-    run = train_topics(TrainConfig.from_dict(tiny_config.to_dict() | {"finetune": "none"}), corpus, tmp_path / "pkg")
-    return run.package_dir
-
-
-def test_predict_accepts_documents_dicts_and_strings(package: Path) -> None:
-    predictor = Predictor.from_directory(package)
+def test_predict_accepts_documents_dicts_and_strings(tiny_package: Path) -> None:
+    predictor = Predictor.from_directory(tiny_package)
     one = predictor.predict("Authorities blocked VPN services.")
     many = predictor.predict(
         [Document(id="x", text="Officials blamed foreign agents."), {"text": "Football", "id": "y"}]
@@ -39,8 +32,8 @@ def test_predict_accepts_documents_dicts_and_strings(package: Path) -> None:
         assert prediction.model_name == "stancewatch" and prediction.actors == []
 
 
-def test_long_text_uses_every_window_and_chunking_is_invisible(package: Path) -> None:
-    predictor = Predictor.from_directory(package)
+def test_long_text_uses_every_window_and_chunking_is_invisible(tiny_package: Path) -> None:
+    predictor = Predictor.from_directory(tiny_package)
     long_text = " ".join(["The regulator blocked websites and throttled messaging apps."] * 60)
     [prediction] = predictor.predict(long_text)
     assert prediction.n_windows > 10
@@ -50,8 +43,8 @@ def test_long_text_uses_every_window_and_chunking_is_invisible(package: Path) ->
     np.testing.assert_allclose(chunked, whole, atol=1e-5)
 
 
-def test_bad_inputs_are_rejected_clearly(package: Path, tmp_path: Path) -> None:
-    predictor = Predictor.from_directory(package)
+def test_bad_inputs_are_rejected_clearly(tiny_package: Path, tmp_path: Path) -> None:
+    predictor = Predictor.from_directory(tiny_package)
     with pytest.raises(ValueError, match="non-whitespace"):
         predictor.predict({"text": "   "})
     with pytest.raises(TypeError, match="expected a Document"):

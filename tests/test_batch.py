@@ -1,0 +1,164 @@
+"""Batch scoring: every input format, errors file, resume after kill -9, model-change refusal, dedup."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from serving.readers import InputError, read_records
+from serving.score import ScoreOptions, run_score
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [
+    {"id": "a", "title": "Block", "text": "The regulator blocked VPN services and websites."},
+    {"id": "b", "text": "Officials accused foreign agents of meddling in the vote."},
+    {"id": "c", "text": "The football club won the cup."},
+]
+
+
+def output_ids(out: Path) -> list[str]:
+    parts = sorted(out.glob("part-*.parquet"))
+    return [i for p in parts for i in pq.read_table(p, columns=["id"]).column("id").to_pylist()]
+
+
+def score(source: str, out: Path, package: Path, **kw: object) -> object:
+    opts = ScoreOptions(
+        source=source, output=out, model_uri=str(package), backend="torch", progress=False, part_size=2, **kw
+    )  # type: ignore[arg-type]
+    return run_score(opts, log=lambda _m: None)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "folder"])
+def test_each_input_format(tmp_path: Path, tiny_package: Path, fmt: str) -> None:
+    if fmt == "jsonl":
+        source = tmp_path / "in.jsonl"
+        source.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    elif fmt == "csv":
+        source = tmp_path / "in.csv"
+        source.write_text("id,title,text\n" + "".join(f'{d["id"]},{d.get("title", "")},"{d["text"]}"\n' for d in DOCS))
+    elif fmt == "parquet":
+        source = tmp_path / "in.parquet"
+        pq.write_table(pa.Table.from_pylist([d | {"title": d.get("title")} for d in DOCS]), source)
+    else:
+        source = tmp_path / "in"
+        source.mkdir()
+        for d in DOCS:
+            (source / f"{d['id']}.txt").write_text((d.get("title", "") + "\n" if "title" in d else "") + d["text"])
+    out = tmp_path / "out"
+    summary = score(str(source), out, tiny_package)
+    assert summary.scored == 3 and summary.failed == 0  # type: ignore[attr-defined]
+    assert sorted(output_ids(out)) == ["a", "b", "c"]
+    table = pq.read_table(sorted(out.glob("part-*.parquet"))[0])
+    assert {"internet_control_probability", "foreign_interference_present", "topics", "model_name"} <= set(
+        table.column_names
+    )
+    if fmt == "folder":
+        assert [r.title for r in read_records(str(source))] == ["Block", None, None]
+
+
+def test_stdin_and_jsonl_output(tmp_path: Path, tiny_package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.TextIOWrapper(io.BytesIO("".join(json.dumps(d) + "\n" for d in DOCS).encode()))
+    monkeypatch.setattr(sys, "stdin", stream)
+    out = tmp_path / "out"
+    score("-", out, tiny_package, fmt="jsonl")
+    rows = [json.loads(line) for p in sorted(out.glob("part-*.jsonl")) for line in p.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+
+
+def test_bad_records_go_to_errors_file_and_run_continues(tmp_path: Path, tiny_package: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(
+        json.dumps(DOCS[0]).encode()
+        + b"\n{broken\n"
+        + b'{"id": "x"}\n'
+        + b'{"id": "y", "text": "caf\xe9"}\n'
+        + json.dumps(DOCS[1]).encode()
+        + b"\n"
+    )
+    out = tmp_path / "out"
+    summary = score(str(source), out, tiny_package)
+    assert (summary.scored, summary.failed) == (2, 3)  # type: ignore[attr-defined]
+    errors = [json.loads(line) for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()]
+    assert [(e["line"], e["reason"].split(" (")[0]) for e in errors] == [
+        (2, "invalid JSON"),
+        (3, "field 'text': expected a non-empty string, found missing"),
+        (4, "not UTF-8"),
+    ]
+    assert all(e["source"] == str(source) for e in errors)
+
+
+def test_missing_input_and_duplicates(tmp_path: Path, tiny_package: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        score(str(tmp_path / "nope.jsonl"), tmp_path / "out", tiny_package)
+    sheet = tmp_path / "x.xlsx"
+    sheet.touch()
+    with pytest.raises(InputError, match=r"expected \.jsonl, \.csv, \.parquet"):
+        list(read_records(str(sheet)))
+    source = tmp_path / "dups.jsonl"
+    source.write_text("".join(json.dumps({"id": str(i), "text": DOCS[i % 2]["text"]}) + "\n" for i in range(6)))
+    summary = score(str(source), tmp_path / "out2", tiny_package)
+    assert summary.scored == 6 and summary.duplicates == 4  # type: ignore[attr-defined]
+
+
+def test_model_change_is_refused_unless_overwrite(tmp_path: Path, tiny_package: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    out = tmp_path / "out"
+    score(str(source), out, tiny_package)
+    other = tmp_path / "other-model"
+    os.symlink(tiny_package, other)
+    with pytest.raises(InputError, match="different model .* --overwrite"):
+        score(str(source), out, other)
+    assert score(str(source), out, other, overwrite=True).scored == 3  # type: ignore[attr-defined]
+    assert score(str(source), out, other).skipped == 3  # type: ignore[attr-defined]
+
+
+def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_package: Path) -> None:
+    source = tmp_path / "big.jsonl"
+    n = 6000
+    source.write_text(
+        "".join(json.dumps({"id": f"d{i}", "text": f"Report {i}: " + DOCS[i % 3]["text"]}) + "\n" for i in range(n))
+    )
+    out = tmp_path / "out"
+    cmd = [
+        sys.executable,
+        "-m",
+        "training.cli",
+        "score",
+        str(source),
+        "-o",
+        str(out),
+        "--model",
+        str(tiny_package),
+        "--backend",
+        "torch",
+        "--part-size",
+        "50",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = out / "_manifest.json"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if manifest.is_file() and json.loads(manifest.read_text())["consumed"] >= 200:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    consumed = json.loads(manifest.read_text())["consumed"]
+    assert 0 < consumed < n, "the run was not killed mid-way; make the input larger"
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "resuming" in done.stderr
+    ids = output_ids(out)
+    assert len(ids) == n and len(set(ids)) == n
