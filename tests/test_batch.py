@@ -117,7 +117,7 @@ def test_model_change_is_refused_unless_overwrite(tmp_path: Path, tiny_package: 
     score(str(source), out, tiny_package)
     other = tmp_path / "other-model"
     os.symlink(tiny_package, other)
-    with pytest.raises(InputError, match="different model .* --overwrite"):
+    with pytest.raises(InputError, match=r"different model .* --overwrite"):
         score(str(source), out, other)
     assert score(str(source), out, other, overwrite=True).scored == 3  # type: ignore[attr-defined]
     assert score(str(source), out, other).skipped == 3  # type: ignore[attr-defined]
