@@ -1,0 +1,128 @@
+"""Batch-scoring benchmark on the unlabelled corpus, side by side in one run.
+
+    python benchmarks/batch.py [--docs 1000] [--model models:/stancewatch@champion]
+
+1. naive baseline: the same registered model, one document at a time through the torch predictor
+   (no cross-document batching, no ONNX), in a child process whose peak RSS is measured;
+2. `stancewatch score` (ONNX backend, batching, committed parts) on the same documents, also a child
+   process; then the test-split macro-F1 of each backend against the torch path.
+Writes benchmarks/out/batch.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "unlabeled.jsonl"
+NAIVE = """
+import json, sys, time
+from serving.predictor import Predictor
+p = Predictor.load(sys.argv[1], tracking_uri=sys.argv[2], backend="torch")
+docs = [json.loads(l) for l in open(sys.argv[3])]
+t = time.time()
+for d in docs:
+    p.predict({"id": str(d.get("id")), "title": d.get("title") or None, "text": d["text"]})
+print(json.dumps({"seconds": time.time() - t, "docs": len(docs)}))
+"""
+
+
+def child_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_child(cmd: list[str]) -> tuple[float, float, str]:
+    """Run a command in a fresh process; (wall seconds, its peak RSS in MB, stdout)."""
+    # RUSAGE_CHILDREN keeps the max over all children so far: run each measured step in its own
+    # grandchild via a tiny wrapper so the numbers do not mix.
+    wrapper = (
+        "import resource,subprocess,sys,json,time;t=time.time();r=subprocess.run(sys.argv[1:],capture_output=True,"
+        "text=True);print(json.dumps({'rc':r.returncode,'out':r.stdout,'err':r.stderr[-2000:],"
+        "'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,'wall':time.time()-t}))"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=ROOT)
+    result = json.loads(done.stdout)
+    if result["rc"] != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result['err']}")
+    return result["wall"], result["rss"], result["out"]
+
+
+def test_f1(model: str, tracking_uri: str) -> dict[str, float]:
+    import numpy as np
+
+    from serving.predictor import Predictor
+    from training.data import build_corpus
+    from training.metrics import report
+
+    scores = {}
+    corpus = None
+    for backend in ("torch", "onnx"):
+        p = Predictor.load(model, tracking_uri=tracking_uri, backend=backend)
+        corpus = corpus or build_corpus(ROOT / "data" / "articles.jsonl", p.labels)
+        probs = p.predict_proba(corpus.texts("test")).probabilities
+        scores[backend] = report(np.asarray(corpus.targets("test")), probs, p.manifest.thresholds, p.labels)["macro_f1"]
+        scores["onnx_variant"] = p.manifest.extra.get("onnx_variant", "torch")  # type: ignore[assignment]
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="models:/stancewatch@champion")
+    parser.add_argument("--tracking-uri", default=f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--docs", type=int, default=1000, help="documents for the side-by-side comparison")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "batch.json")
+    args = parser.parse_args()
+    if not args.corpus.is_file():
+        sys.exit(f"{args.corpus} not found: pass --corpus with a JSONL file of articles")
+    work = ROOT / "benchmarks" / "out" / "batch-work"
+    work.mkdir(parents=True, exist_ok=True)
+    subset = work / "subset.jsonl"
+    with args.corpus.open() as src, subset.open("w") as dst:
+        for i, line in enumerate(src):
+            if i == args.docs:
+                break
+            dst.write(line)
+    env_note = {"cpus": os.cpu_count()}
+    _, rss, out = run_child([sys.executable, "-c", NAIVE, args.model, args.tracking_uri, str(subset)])
+    naive = json.loads(out.strip().splitlines()[-1]) | {"peak_rss_mb": round(rss, 1)}
+    naive["docs_per_s"] = round(naive["docs"] / naive["seconds"], 2)
+    out_dir = work / "scored"
+    started = time.time()
+    wall, rss, _ = run_child(
+        [
+            str(Path(sys.executable).parent / "stancewatch"),
+            "score",
+            str(subset),
+            "-o",
+            str(out_dir),
+            "--model",
+            args.model,
+            "--tracking-uri",
+            args.tracking_uri,
+            "--overwrite",
+            "--quiet",
+        ]
+    )
+    fast = {"docs": args.docs, "seconds": round(time.time() - started, 2), "peak_rss_mb": round(rss, 1)}
+    fast["docs_per_s"] = round(fast["docs"] / fast["seconds"], 2)
+    results = {
+        "machine": env_note,
+        "naive_one_at_a_time_torch": naive,
+        "stancewatch_score": fast,
+        "speedup": round(fast["docs_per_s"] / naive["docs_per_s"], 2),
+        "test_macro_f1": test_f1(args.model, args.tracking_uri),
+    }
+    args.out.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
