@@ -35,6 +35,9 @@ predict: $(STAMP) ## label the seed article with the champion model
 serve: $(STAMP) ## start the HTTP service on http://127.0.0.1:8000 (docs at /docs)
 	$(BIN)/stancewatch serve
 
+score: $(STAMP) ## score a corpus: make score IN=archive.jsonl OUT=scored/
+	$(BIN)/stancewatch score $(IN) -o $(OUT)
+
 mlflow-ui: $(STAMP) ## open the MLflow UI on http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port 5000
 
@@ -52,4 +55,4 @@ lint: $(STAMP) ## ruff and mypy
 bench-topics: $(STAMP) ## 3-seed benchmark and leave-one-source-out evaluation -> BENCHMARKS.md
 	$(BIN)/python benchmarks/topics.py
 
-.PHONY: help setup train train-fast evaluate predict serve mlflow-ui test test-fast lint bench-topics
+.PHONY: help setup train train-fast evaluate predict serve score mlflow-ui test test-fast lint bench-topics

@@ -104,6 +104,7 @@ class GateResult:
 def register_and_gate(model_uri: str, run_id: str, name: str, alias: str, score: float) -> GateResult:
     """Register a new version; move ``alias`` to it only if its gate metric >= the champion's."""
     client = mlflow.MlflowClient()
+    score = round(score, 6)  # compared as stored in the version tag, so equal runs tie exactly
     version = mlflow.register_model(model_uri, name).version
     client.set_model_version_tag(name, version, "run_id", run_id)
     client.set_model_version_tag(name, version, GATE_METRIC, f"{score:.6f}")
