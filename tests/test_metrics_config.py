@@ -69,3 +69,11 @@ def test_contrastive_pairs_are_balanced() -> None:
     assert len(pairs) == 40 and sum(p[2] for p in pairs) == 20
     keys = [(0, 1), (0, 1), (1, 0), (1, 0), (0, 0)]
     assert all((keys[a] == keys[b]) == (target == 1.0) for a, b, target in pairs)
+
+
+def test_threshold_tolerance_takes_the_plateau_centre() -> None:
+    y = np.array([[0], [0], [1], [1]])
+    p = np.array([[0.1], [0.2], [0.8], [0.9]])
+    [edge] = tune_thresholds(y, p, grid=91, tolerance=0.0)
+    [centre] = tune_thresholds(y, p, grid=91, tolerance=0.02)
+    assert 0.2 < edge <= 0.8 and abs(centre - 0.5) < 0.02  # every cut in (0.2, 0.8] is perfect: take the middle

@@ -65,7 +65,8 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
         mlflow.log_metric("train_seconds", elapsed)
         print("\n" + report.summary_table(run, corpus.labels))
         print(
-            f"\nselected: aggregation={run.manifest.aggregation} blend_weight={run.manifest.blend_weight} "
+            f"\nselected: head={run.selection['head']} aggregation={run.manifest.aggregation} "
+            f"blend_weight={run.manifest.blend_weight} "
             f"thresholds={[round(t, 3) for t in run.manifest.thresholds]}"
         )
         gate = None

@@ -46,6 +46,7 @@ class TrainConfig:
     sparse_min_df: int = 2
     ensemble_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
     threshold_grid: int = 91
+    threshold_tolerance: float = 0.02
     # ONNX Runtime export, kept when its dev macro-F1 is within onnx_tolerance of torch
     onnx_export: bool = True
     onnx_tolerance: float = 0.005
@@ -89,6 +90,10 @@ class TrainConfig:
                 f"ensemble_weights must be numbers in [0, 1], found {self.ensemble_weights}",
             ),
             (self.threshold_grid >= 3, f"threshold_grid must be >= 3, found {self.threshold_grid}"),
+            (
+                0 <= self.threshold_tolerance < 1,
+                f"threshold_tolerance must be in [0, 1), found {self.threshold_tolerance}",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from serving.encoder import mean_pool, set_threads
+from serving.heads import LinearHead
 
 log = logging.getLogger(__name__)
 StepHook = Callable[[int, float], None]
+CLASSIFIER_HEAD = "classifier_head.npz"  # the head trained jointly with the encoder (classify objective)
 
 
 def cpu_has_bf16() -> bool:
@@ -148,7 +150,10 @@ def _classify(
             if on_step is not None:
                 on_step(step, loss)
             step += 1
-    return trainer.save(out_dir)
+    saved = trainer.save(out_dir)
+    weight = head.weight.detach().numpy() * 10.0  # the cosine scale folded into the weights
+    LinearHead(weight, head.bias.detach().numpy()).save(saved / CLASSIFIER_HEAD)
+    return saved
 
 
 def _contrastive(

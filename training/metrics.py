@@ -9,14 +9,23 @@ import numpy as np
 from sklearn.metrics import average_precision_score, f1_score, precision_recall_fscore_support
 
 
-def tune_thresholds(targets: np.ndarray, probabilities: np.ndarray, grid: int = 91) -> list[float]:
-    """Per label, the threshold maximising F1 on this split (ties broken towards 0.5)."""
+def tune_thresholds(
+    targets: np.ndarray, probabilities: np.ndarray, grid: int = 91, tolerance: float = 0.0
+) -> list[float]:
+    """Per label, a threshold with the best F1 on this split.
+
+    With ``tolerance`` 0, the best threshold (ties broken towards 0.5). With a tolerance, the median of
+    every threshold whose F1 is within ``tolerance`` of the best: the centre of the plateau rather than
+    its edge, which a small dev set would otherwise pin to a few documents.
+    """
     candidates = np.linspace(0.05, 0.95, grid)
     chosen = []
     for j in range(targets.shape[1]):
-        scores = [f1_score(targets[:, j], probabilities[:, j] >= t, zero_division=0) for t in candidates]
-        best = max(scores)
-        ties = [t for t, s in zip(candidates, scores, strict=True) if s >= best - 1e-12]
+        scores = np.array([f1_score(targets[:, j], probabilities[:, j] >= t, zero_division=0) for t in candidates])
+        if tolerance > 0:
+            chosen.append(float(np.median(candidates[scores >= scores.max() - tolerance])))
+            continue
+        ties = [t for t, s in zip(candidates, scores, strict=True) if s >= scores.max() - 1e-12]
         chosen.append(float(min(ties, key=lambda t: abs(t - 0.5))))
     return chosen
 

@@ -20,7 +20,7 @@ from training.baselines import fit_head, fit_sparse
 from training.config import TrainConfig
 from training.data import Corpus
 from training.export import choose_onnx_variant
-from training.finetune import FinetuneSettings, finetune_encoder, use_bf16
+from training.finetune import CLASSIFIER_HEAD, FinetuneSettings, finetune_encoder, use_bf16
 from training.metrics import report, tune_thresholds
 
 log = logging.getLogger(__name__)
@@ -110,18 +110,34 @@ def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves:
     )
 
 
-def _choose_aggregation(
-    cfg: TrainConfig, vectors: dict[str, WindowVectors], targets: dict[str, np.ndarray], labels: list[str]
-) -> tuple[str, LinearHead, dict[str, float]]:
-    """Fit a head per candidate pooling and keep the one with the best dev macro PR-AUC."""
-    scores: dict[str, float] = {}
-    heads: dict[str, LinearHead] = {}
+def _choose_head(
+    cfg: TrainConfig,
+    vectors: dict[str, WindowVectors],
+    targets: dict[str, np.ndarray],
+    labels: list[str],
+    encoder_dir: Path,
+) -> tuple[str, str, LinearHead, dict[str, float]]:
+    """Per pooling, a logistic head refit on train features and (after classify fine-tuning) the head
+    trained jointly with the encoder; keep the pair with the best dev macro PR-AUC (threshold-free).
+
+    The refit head sees train features of an encoder fine-tuned on those same documents, so it can be
+    over-confident; the joint head has no such leak. Dev decides."""
+    candidates: dict[tuple[str, str], LinearHead] = {}
+    joint = encoder_dir / CLASSIFIER_HEAD
     for how in cfg.aggregations:
-        heads[how] = fit_head(vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed)
-        dev = heads[how].predict_proba(vectors["dev"].pooled(how))
-        scores[how] = report(targets["dev"], dev, [0.5] * len(labels), labels)["macro_pr_auc"]
-    best = max(cfg.aggregations, key=lambda how: scores[how])
-    return best, heads[best], {f"dev_pr_auc_{how}": s for how, s in scores.items()}
+        candidates[("refit", how)] = fit_head(
+            vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed
+        )
+        if joint.is_file():
+            candidates[("joint", how)] = LinearHead.load(joint)
+    scores = {
+        key: report(targets["dev"], head.predict_proba(vectors["dev"].pooled(key[1])), [0.5] * len(labels), labels)[
+            "macro_pr_auc"
+        ]
+        for key, head in candidates.items()
+    }
+    best = max(scores, key=lambda key: scores[key])
+    return best[0], best[1], candidates[best], {f"dev_pr_auc_{k[0]}_{k[1]}": s for k, s in scores.items()}
 
 
 def _choose_blend(
@@ -131,7 +147,7 @@ def _choose_blend(
     scores = {}
     for weight in cfg.ensemble_weights:
         probs = blend(dense, sparse, weight)
-        thresholds = tune_thresholds(y_dev, probs, cfg.threshold_grid)
+        thresholds = tune_thresholds(y_dev, probs, cfg.threshold_grid, cfg.threshold_tolerance)
         scores[weight] = report(y_dev, probs, thresholds, ["_"] * y_dev.shape[1])["macro_f1"]
     best = max(cfg.ensemble_weights, key=lambda w: (round(scores[w], 6), -abs(w - 0.5)))
     return best, {f"dev_f1_blend_{w}": s for w, s in scores.items()}
@@ -197,10 +213,12 @@ def train_topics(
         encoder = TorchEncoder(enc_dir)
         spec = WindowSpec(cfg.window_length, cfg.window_stride)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
-    how, head, agg_scores = _choose_aggregation(cfg, vectors, targets, labels)
+    head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir)
     dense_dev = head.predict_proba(vectors["dev"].pooled(how))
     weight, blend_scores = _choose_blend(cfg, dense_dev, probs["tfidf_lr"]["dev"], targets["dev"])
-    thresholds = tune_thresholds(targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid)
+    thresholds = tune_thresholds(
+        targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid, cfg.threshold_tolerance
+    )
     manifest = Manifest(
         name=cfg.model_name,
         labels=labels,
@@ -210,7 +228,7 @@ def train_topics(
         aggregation=how,
         blend_weight=weight,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        extra={"config": cfg.name, "finetuned": not frozen_only},
+        extra={"config": cfg.name, "finetuned": not frozen_only, "head": head_kind},
     )
     head.save(package_dir / HEAD_FILE)
     sparse.save(package_dir / SPARSE_FILE)
@@ -220,10 +238,12 @@ def train_topics(
         s: predictor.scores_from_vectors(texts[s], vectors[s].vectors, vectors[s].owners).probabilities
         for s in EVAL_SPLITS
     }
-    baseline_thresholds = {m: tune_thresholds(targets["dev"], probs[m]["dev"], cfg.threshold_grid) for m in probs}
+    baseline_thresholds = {
+        m: tune_thresholds(targets["dev"], probs[m]["dev"], cfg.threshold_grid, cfg.threshold_tolerance) for m in probs
+    }
     baseline_thresholds["model"] = thresholds
     run = TopicRun(package_dir, manifest, targets, probs, baseline_thresholds, curves=curves)
-    run.selection = {"aggregation": how, "blend_weight": weight, **agg_scores, **blend_scores}
+    run.selection = {"aggregation": how, "head": head_kind, "blend_weight": weight, **agg_scores, **blend_scores}
     if cfg.onnx_export:
         progress("exporting to ONNX and checking it on dev")
         backends = choose_onnx_variant(
