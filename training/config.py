@@ -46,7 +46,7 @@ class TrainConfig:
     sparse_min_df: int = 2
     ensemble_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
     threshold_grid: int = 91
-    threshold_tolerance: float = 0.02
+    threshold_tolerance: float = 0.0
     # ONNX Runtime export, kept when its dev macro-F1 is within onnx_tolerance of torch
     onnx_export: bool = True
     onnx_tolerance: float = 0.005
