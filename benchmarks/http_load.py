@@ -211,6 +211,7 @@ def main() -> None:
     args = parser.parse_args()
     docs = load_docs(args.corpus, args.docs)
     env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # mlflow models serve execs `uvicorn` from PATH
     results = {"stancewatch": run_stancewatch(args, docs, env), "mlflow_models_serve": run_mlflow(args, docs, env)}
     sw, ml = results["stancewatch"], results["mlflow_models_serve"]
     results["ratio_docs_per_s"] = round(sw["docs_per_s"] / max(ml["docs_per_s"], 1e-9), 2)
