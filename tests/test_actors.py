@@ -1,0 +1,59 @@
+"""Actor extraction on crafted sentences and the seed article: NER + collectives + alias merging."""
+
+from __future__ import annotations
+
+import pytest
+
+from serving.actors import ActorExtractor, canonical, names_match
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ActorExtractor:
+    return ActorExtractor()
+
+
+def by_name(actors: list) -> dict:  # type: ignore[type-arg]
+    return {a.name: a for a in actors}
+
+
+def test_surname_and_given_name_forms_merge(extractor: ActorExtractor) -> None:
+    text = "Alexei Navalny criticised the ban. Navalny said it was illegal. Guo Shengkun spoke. Guo warned again."
+    actors = by_name(extractor.extract(text))
+    assert "Navalny" not in actors and "Guo" not in actors
+    assert len(actors["Guo Shengkun"].mentions) == 2
+    assert actors["Guo Shengkun"].type == "person"
+
+
+def test_collectives_and_demonyms(extractor: ActorExtractor) -> None:
+    text = (
+        "Russian authorities blocked the sites. Kremlin critics objected. The West was blamed by "
+        "the Kremlin, and the Russian foreign ministry agreed. US authorities denied it."
+    )
+    actors = by_name(extractor.extract(text))
+    assert actors["Russian authorities"].type == "government"
+    assert actors["Kremlin critics"].type == "group"
+    assert {"the West", "Kremlin", "US authorities"} <= set(actors)
+    assert actors["Kremlin"].type == "government"
+
+
+def test_mentions_have_offsets_and_sentences(extractor: ActorExtractor) -> None:
+    text = "China urged Russia to act. Later, Russia agreed with China."
+    actors = by_name(extractor.extract(text))
+    for mention in actors["Russia"].mentions:
+        assert text[mention.start : mention.end] == "Russia"
+    assert actors["Russia"].sentences == ["China urged Russia to act.", "Later, Russia agreed with China."]
+
+
+def test_seed_article_finds_the_gold_actors(extractor: ActorExtractor, seed_article: dict) -> None:  # type: ignore[type-arg]
+    names = [a.name for a in extractor.extract(seed_article["text"])]
+    gold = [a["name"] for a in seed_article["actors"]]
+    found = [g for g in gold if any(names_match(n, g) for n in names)]
+    assert found == gold  # all eight: Guo Shengkun, China, Kremlin, Russian authorities, Kremlin critics, ...
+
+
+def test_canonical_names_and_matching() -> None:
+    assert canonical("the Kremlin", "ORG") == "Kremlin"
+    assert canonical("Russian", "NORP") == "Russia"
+    assert canonical("IFF", "ORG") == "Internet Freedom Foundation"
+    assert names_match("Guo Shengkun", "Guo Shengkun") and names_match("West", "the West")
+    assert names_match("Navalny", "Alexei Navalny") and not names_match("China", "Chinese embassy staff")
