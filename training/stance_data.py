@@ -1,0 +1,69 @@
+"""Stance training examples: (actor, topic proposition, actor's context) -> favor/against/neutral/none.
+
+Positive examples come from the gold actors of each present topic; "none" examples from actors the
+extractor finds in the same article that the gold does not list for that topic (they do not engage
+with it). Context is the actor's mention sentences, so training sees what serving will see.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from serving.actors import ActorExtractor, ExtractedActor, names_match
+from training.data import Article
+
+PROPOSITIONS = {
+    "internet_control": "The state should control or restrict the internet and online information.",
+    "foreign_interference": "Foreign forces are interfering in the country's affairs and this must be countered.",
+}
+STANCES = ("favor", "against", "neutral", "none")
+
+
+@dataclass
+class StanceExample:
+    doc_id: str
+    actor: str
+    topic: str
+    context: str
+    label: str
+
+    def pair(self) -> tuple[str, str]:
+        """The cross-encoder input: (actor + proposition, context)."""
+        return f"{self.actor}. {PROPOSITIONS.get(self.topic, self.topic)}", self.context
+
+
+def context_for(actor: ExtractedActor | None, name: str, evidence: str, text: str, max_sentences: int) -> str:
+    """The actor's mention sentences (first ``max_sentences``); the gold evidence when none were found."""
+    if actor is not None and actor.sentences:
+        return " ".join(actor.sentences[:max_sentences])
+    return evidence or text[:500]
+
+
+def build_examples(
+    articles: Sequence[Article],
+    extractor: ActorExtractor,
+    max_sentences: int = 3,
+    none_per_topic: int = 2,
+    seed: int = 13,
+) -> list[StanceExample]:
+    """Gold stances for present topics, plus up to ``none_per_topic`` 'none' actors per topic and article."""
+    rng = random.Random(seed)
+    examples: list[StanceExample] = []
+    for article in articles:
+        if not article.topics:
+            continue
+        found = extractor.extract(article.full_text())
+        for topic in article.topics:
+            gold = [a for a in article.actors if topic in a.stances]
+            for actor in gold:
+                match = next((f for f in found if names_match(f.name, actor.name)), None)
+                evidence = actor.evidence.get(topic, "")
+                context = context_for(match, actor.name, evidence, article.text, max_sentences)
+                examples.append(StanceExample(article.id, actor.name, topic, context, actor.stances[topic]))
+            others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
+            for extra in rng.sample(others, min(none_per_topic, len(others))):
+                context = context_for(extra, extra.name, "", article.text, max_sentences)
+                examples.append(StanceExample(article.id, extra.name, topic, context, "none"))
+    return examples
