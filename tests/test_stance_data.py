@@ -45,3 +45,24 @@ def test_articles_without_topics_give_nothing_and_labels_are_known(extractor: Ac
     )
     counts = Counter(e.label for e in build_examples([labelled], extractor))
     assert counts["favor"] == 1 and set(counts) <= {"favor", "against", "neutral", "none"}
+
+
+def test_stance_model_learns_a_separable_toy_task(tiny_encoder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from training.stance import StanceModel, StanceSettings, stance_macro_f1, tfidf_baseline, train_stance
+    from training.stance_data import StanceExample
+
+    words = {
+        "favor": "supports demands welcomes",
+        "against": "opposes condemns protests",
+        "neutral": "reported described noted",
+        "none": "football weather music",
+    }
+    examples = [
+        StanceExample(f"d{i}", f"Actor {i}", "internet_control", f"Actor {i} {words[lab]} today.", lab)
+        for i in range(64)
+        for lab in [("favor", "against", "neutral", "none")[i % 4]]
+    ]
+    out = train_stance(str(tiny_encoder), examples, StanceSettings(epochs=20, batch_size=8, lr=5e-3), tmp_path / "s")
+    predicted = StanceModel(out).predict(examples)
+    assert stance_macro_f1([e.label for e in examples], predicted) >= 0.9
+    assert stance_macro_f1([e.label for e in examples], tfidf_baseline(examples, examples)) == 1.0
