@@ -55,4 +55,10 @@ lint: $(STAMP) ## ruff and mypy
 bench-topics: $(STAMP) ## 3-seed benchmark and leave-one-source-out evaluation -> BENCHMARKS.md
 	$(BIN)/python benchmarks/topics.py
 
-.PHONY: help setup train train-fast evaluate predict serve score mlflow-ui test test-fast lint bench-topics
+bench-http: $(STAMP) ## stancewatch serve vs mlflow models serve under load (needs ../shared) -> benchmarks/out/
+	$(BIN)/python benchmarks/http_load.py
+
+bench-batch: $(STAMP) ## naive loop vs stancewatch score on the unlabelled corpus (needs ../shared)
+	$(BIN)/python benchmarks/batch.py
+
+.PHONY: help setup train train-fast evaluate predict serve score mlflow-ui test test-fast lint bench-topics bench-http bench-batch
