@@ -133,6 +133,15 @@ def test_limits_are_413_with_the_limit_named() -> None:
         huge = c.post("/v1/predict", json={"documents": [{"text": "x" * 3000}]})
         assert huge.status_code == 413 and "limit of 2000 bytes" in huge.json()["detail"]
 
+        def chunks():  # no Content-Length: the limit must hold for a streamed body too
+            yield b'{"documents": [{"text": "'
+            for _ in range(10):
+                yield b"y" * 500
+            yield b'"}]}'
+
+        streamed = c.post("/v1/predict", content=chunks(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413 and "limit of 2000 bytes" in streamed.json()["detail"]
+
 
 def test_not_ready_until_loaded_and_load_failure_reported() -> None:
     gate = threading.Event()

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from serving.api.batching import MicroBatcher
+from serving.api.limits import BodyLimit
 from serving.api.metrics import ServiceMetrics
 from serving.api.routes import router
 from serving.api.settings import Settings, get_settings
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, loader: Loader | None = None) -
     )
     app.state.resolver = alias_resolver(settings.model_uri, settings.tracking_uri) if loader is None else None
     app.include_router(router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -121,17 +123,7 @@ def create_app(settings: Settings | None = None, loader: Loader | None = None) -
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         request.state.request_id = request_id
         started = time.perf_counter()
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            response: Response = JSONResponse(
-                {
-                    "detail": f"body of {declared} bytes exceeds the limit of {settings.max_body_bytes} bytes; "
-                    "send fewer or shorter documents per request"
-                },
-                status_code=413,
-            )
-        else:
-            response = await call_next(request)
+        response: Response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         elapsed = time.perf_counter() - started
