@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     max_chars_per_doc: int = Field(200_000, ge=1)
     max_body_bytes: int = Field(8_000_000, ge=1)
     reload_poll_s: float = Field(0.0, ge=0, description="re-resolve the alias every N seconds (0 = off)")
-    log_text: bool = Field(False, description="include document text in logs (off by default)")
 
 
 @lru_cache(maxsize=1)
