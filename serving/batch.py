@@ -52,13 +52,45 @@ def input_fingerprint(source: str) -> str:
     return f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
 
 
+def actor_rows(pred: Prediction) -> list[dict[str, Any]]:
+    """Actors in a fixed, columnar shape (stances as a list, so every Parquet part has one schema)."""
+    return [
+        {
+            "name": actor.name,
+            "type": actor.type,
+            "mentions": [{"start": a, "end": b} for a, b in actor.mentions],
+            "stances": [{"topic": topic, **stance.model_dump()} for topic, stance in actor.stances.items()],
+        }
+        for actor in pred.actors
+    ]
+
+
+def actors_arrow_type() -> Any:
+    import pyarrow as pa
+
+    mention = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+    stance = pa.struct(
+        [("topic", pa.string()), ("stance", pa.string()), ("probability", pa.float64()), ("evidence", pa.string())]
+    )
+    return pa.list_(
+        pa.struct(
+            [
+                ("name", pa.string()),
+                ("type", pa.string()),
+                ("mentions", pa.list_(mention)),
+                ("stances", pa.list_(stance)),
+            ]
+        )
+    )
+
+
 def prediction_row(pred: Prediction, record: Record) -> dict[str, Any]:
     row: dict[str, Any] = {"id": pred.id, "source_file": record.source, "source_line": record.line}
     for label, score in pred.topics.items():
         row[f"{label}_probability"] = score.probability
         row[f"{label}_present"] = score.present
     row["topics"] = pred.present_topics()
-    row["actors"] = [actor.model_dump(mode="json") for actor in pred.actors]
+    row["actors"] = actor_rows(pred)
     row["n_windows"] = pred.n_windows
     row["model_name"] = pred.model_name
     row["model_version"] = pred.model_version or ""
@@ -135,12 +167,11 @@ class PartWriter:
 
         sink = pa.BufferOutputStream()
         table = pa.Table.from_pylist(rows)
-        if "actors" in table.column_names and pa.types.is_null(table.schema.field("actors").type.value_type):
-            table = table.set_column(
-                table.column_names.index("actors"),
-                "actors",
-                pa.array(table.column("actors").to_pylist(), pa.list_(pa.string())),
-            )
+        fixed = {"topics": pa.list_(pa.string()), "actors": actors_arrow_type()}
+        for column, kind in fixed.items():  # empty lists must not infer a null type: parts share one schema
+            if column in table.column_names:
+                index = table.column_names.index(column)
+                table = table.set_column(index, column, pa.array([r[column] for r in rows], kind))
         pq.write_table(table, sink, compression="zstd")
         return bytes(sink.getvalue().to_pybytes())
 

@@ -9,10 +9,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from serving.actor_stance import ActorStance, load_actor_stance
 from serving.heads import LinearHead, SparseModel
 from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, find_package
 from serving.registry import resolve_model
-from serving.schema import Document, Prediction, TopicScore
+from serving.schema import Actor, Document, Prediction, TopicScore
+from serving.stance import STANCE_DIR
 from serving.windows import WindowSpec, pool, tokenize_windows
 
 DEFAULT_MODEL_URI = "models:/stancewatch@champion"
@@ -58,8 +60,10 @@ class Predictor:
         version: str | None = None,
         source: str = "",
         batch_size: int = 32,
+        actor_stance: ActorStance | None = None,
     ) -> None:
         self.manifest = manifest
+        self.actor_stance = actor_stance
         self.encoder = encoder
         self.head = head
         self.sparse = sparse
@@ -77,21 +81,39 @@ class Predictor:
         return self.manifest.name
 
     @classmethod
-    def load(cls, uri: str = DEFAULT_MODEL_URI, tracking_uri: str | None = None, backend: str = "torch") -> Predictor:
-        """Load from a registry URI (``models:/name@alias``, ``models:/name/3``) or a model directory."""
+    def load(
+        cls, uri: str = DEFAULT_MODEL_URI, tracking_uri: str | None = None, backend: str = "torch", actors: bool = True
+    ) -> Predictor:
+        """Load from a registry URI (``models:/name@alias``, ``models:/name/3``) or a model directory.
+
+        ``actors=False`` skips the actor-stance stage (topics only, faster) even when the model has one.
+        """
         local, version = resolve_model(uri, tracking_uri)
-        return cls.from_directory(local, version=version, source=uri, backend=backend)
+        return cls.from_directory(local, version=version, source=uri, backend=backend, actors=actors)
 
     @classmethod
     def from_directory(
-        cls, directory: str | Path, version: str | None = None, source: str = "", backend: str = "torch"
+        cls,
+        directory: str | Path,
+        version: str | None = None,
+        source: str = "",
+        backend: str = "torch",
+        actors: bool = True,
     ) -> Predictor:
         root = find_package(Path(directory))
         manifest = Manifest.load(root)
         encoder = load_encoder(root / ENCODER_DIR, backend, str(manifest.extra.get("onnx_variant", "torch")))
         head = LinearHead.load(root / HEAD_FILE)
         sparse = SparseModel.load(root / SPARSE_FILE) if (root / SPARSE_FILE).is_file() else None
-        return cls(manifest, encoder, head, sparse, version=version, source=source or str(directory))
+        stage = load_actor_stance(root / STANCE_DIR) if actors else None
+        return cls(
+            manifest, encoder, head, sparse, version=version, source=source or str(directory), actor_stance=stage
+        )
+
+    @property
+    def has_actors(self) -> bool:
+        """Whether predictions carry actors with stances (the package has a stance model and it is on)."""
+        return self.actor_stance is not None
 
     def window_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         """Embeddings of every token window of every text, and the owning text of each window."""
@@ -125,9 +147,19 @@ class Predictor:
         results: list[Prediction] = []
         for start in range(0, len(documents), chunk_size):
             chunk = documents[start : start + chunk_size]
-            scores = self.predict_proba([d.full_text() for d in chunk])
-            results.extend(self._to_predictions(chunk, scores))
+            texts = [d.full_text() for d in chunk]
+            predictions = self._to_predictions(chunk, self.predict_proba(texts))
+            self.attach_actors(texts, predictions)
+            results.extend(predictions)
         return results
+
+    def attach_actors(self, texts: Sequence[str], predictions: Sequence[Prediction]) -> None:
+        """Fill ``actors`` (with stances on the present topics) when the model has a stance stage."""
+        if self.actor_stance is None:
+            return
+        found: list[list[Actor]] = self.actor_stance(texts, [p.present_topics() for p in predictions])
+        for prediction, actors in zip(predictions, found, strict=True):
+            prediction.actors = actors
 
     def _to_predictions(self, docs: Sequence[Document], scores: TopicScores) -> list[Prediction]:
         thresholds = self.manifest.thresholds

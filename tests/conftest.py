@@ -24,6 +24,18 @@ NEITHER = [
     "Shares of {x} rose after the company reported higher quarterly profit.",
     "Heavy rain flooded roads near {x}, and the weather service issued a warning.",
 ]
+# sentences with actors the extractor finds, and their gold stances (for the actor-stance stage)
+IC_ACTORS = (
+    "Russian authorities defended the ban, while Kremlin critics condemned it.",
+    [
+        {"name": "Russian authorities", "type": "government", "stances": {"internet_control": "favor"}},
+        {"name": "Kremlin critics", "type": "group", "stances": {"internet_control": "against"}},
+    ],
+)
+FI_ACTORS = (
+    "The Kremlin blamed the West for the unrest.",
+    [{"name": "Kremlin", "type": "government", "stances": {"foreign_interference": "favor"}}],
+)
 NAMES = ["Moscow", "Almaty", "the opposition", "Beijing", "the newspaper", "Tashkent", "activists", "Minsk"]
 
 
@@ -33,18 +45,27 @@ def make_corpus(path: Path, n: int = 72, seed: int = 0) -> Path:
     rows = []
     for i in range(n):
         kind = i % 4
-        parts, topics = [], []
+        parts, topics, actors = [], [], []
         if kind in (0, 3):
-            parts.append(rng.choice(IC).format(x=rng.choice(NAMES)))
+            parts += [rng.choice(IC).format(x=rng.choice(NAMES)), IC_ACTORS[0]]
             topics.append("internet_control")
+            actors += IC_ACTORS[1]
         if kind in (1, 3):
-            parts.append(rng.choice(FI).format(x=rng.choice(NAMES)))
+            parts += [rng.choice(FI).format(x=rng.choice(NAMES)), FI_ACTORS[0]]
             topics.append("foreign_interference")
+            actors += FI_ACTORS[1]
         if kind == 2 or rng.random() < 0.5:
             parts.append(rng.choice(NEITHER).format(x=rng.choice(NAMES)))
         split = "train" if i < n * 0.6 else "dev" if i < n * 0.8 else "test"
         rows.append(
-            {"id": f"doc-{i}", "title": f"Report {i}", "text": " ".join(parts), "topics": topics, "split": split}
+            {
+                "id": f"doc-{i}",
+                "title": f"Report {i}",
+                "text": " ".join(parts),
+                "topics": topics,
+                "actors": actors,
+                "split": split,
+            }
         )
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -101,6 +122,11 @@ def tiny_config(tiny_encoder: Path, tiny_corpus: Path, tmp_path: Path):  # type:
         finetune_window=32,
         finetune_lr=1e-4,
         bf16="off",
+        stance_epochs=8,
+        stance_batch_size=8,
+        stance_max_length=48,
+        stance_lr=1e-3,
+        stance_head_lr=1e-3,
         tracking_uri=f"sqlite:///{tmp_path}/mlruns/mlflow.db",
         artifact_root=str(tmp_path / "mlruns" / "artifacts"),
         experiment="tiny",
@@ -121,3 +147,13 @@ def tiny_package(tiny_config, tmp_path: Path) -> Path:  # type: ignore[no-untype
 
     cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"finetune": "none"})
     return train_topics(cfg, build_corpus(cfg.data_path), tmp_path / "pkg").package_dir
+
+
+@pytest.fixture
+def tiny_stance_package(tiny_config, tiny_package: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The tiny package plus a tiny actor-stance stage trained on the tiny corpus's gold actors."""
+    from training.data import build_corpus
+    from training.stance_run import train_actor_stance
+
+    train_actor_stance(tiny_config, build_corpus(tiny_config.data_path), tiny_package, progress=lambda _m: None)
+    return tiny_package

@@ -162,3 +162,29 @@ def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_pack
     assert "resuming" in done.stderr
     ids = output_ids(out)
     assert len(ids) == n and len(set(ids)) == n
+
+
+def test_actors_are_a_typed_nested_column(tmp_path: Path, tiny_stance_package: Path) -> None:
+    docs = [
+        {"id": "ic", "text": "Regulators demanded that platforms delete posts. Russian authorities defended the ban."},
+        {
+            "id": "fi",
+            "text": "Officials accused foreign agents of meddling. The Kremlin blamed the West for the unrest.",
+        },
+        {"id": "none", "text": "The football club won the cup."},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    score(str(source), tmp_path / "out", tiny_stance_package)
+    table = pa.concat_tables([pq.read_table(p) for p in sorted((tmp_path / "out").glob("part-*.parquet"))])
+    actor = table.schema.field("actors").type.value_type
+    assert [f.name for f in actor] == ["name", "type", "mentions", "stances"]
+    rows = {r["id"]: r for r in table.to_pylist()}
+    assert rows["none"]["actors"] == []
+    found = [a for r in rows.values() for a in r["actors"]]
+    assert found, "the on-topic documents name actors that take stances"
+    for a in found:
+        assert {s["topic"] for s in a["stances"]} <= set(
+            rows[next(i for i, r in rows.items() if a in r["actors"])]["topics"]
+        )
+        assert all(s["stance"] in ("favor", "against", "neutral") and 0 <= s["probability"] <= 1 for s in a["stances"])

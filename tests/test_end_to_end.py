@@ -21,6 +21,13 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     assert metrics["model/test"]["macro_f1"] >= 0.8
     assert set(metrics) >= {"model/dev", "model/test", "tfidf_lr/test", "frozen_first_lr/test"}
 
+    # the actor-stance stage trained in the same run and was measured end to end
+    stance = summary["stance"]
+    assert isinstance(stance, dict)
+    for key in ("triplets.test.model_f1", "triplets.test.tfidf_f1", "stance_gold_actors.test.model_macro_f1"):
+        assert 0.0 <= stance[key] <= 1.0
+    assert stance["actors.test.recall"] == 1.0  # the extractor finds every crafted actor
+
     uri = "models:/stancewatch@champion"
     predictor = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri)
     assert predictor.version == "1"
@@ -29,6 +36,16 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     assert prediction.id == "seed" and prediction.model_version == "1"
     assert set(prediction.topics) == set(predictor.labels)
     assert prediction.n_windows > 1  # the seed article is longer than one 32-token window
+    assert predictor.has_actors
+    present = set(prediction.present_topics())
+    for actor in prediction.actors:  # stances only on present topics, evidence quoted from the text
+        assert actor.stances and set(actor.stances) <= present
+        assert all(s.stance in ("favor", "against", "neutral") for s in actor.stances.values())
+        assert all(
+            s.evidence in seed_article["text"] or s.evidence in seed_article["title"] for s in actor.stances.values()
+        )  # type: ignore[operator]
+        full = f"{seed_article['title']}\n\n{seed_article['text']}"
+        assert all(0 <= a < b <= len(full) and full[a:b].strip() for a, b in actor.mentions)
 
     # the evaluation numbers came from the predictor: a reloaded one reproduces them
     corpus = build_corpus(tiny_config.data_path)

@@ -91,3 +91,25 @@ def test_finetuning_changes_the_encoder(tiny_config: TrainConfig, tmp_path: Path
     changed = [k for k in before if k in after and not np.allclose(before[k], after[k])]
     assert changed, "fine-tuning left every weight unchanged"
     assert run.curves["finetune_loss"] and all(np.isfinite(run.curves["finetune_loss"]))
+
+
+def test_actor_stance_stage_contract(tiny_stance_package: Path) -> None:
+    predictor = Predictor.from_directory(tiny_stance_package)
+    assert predictor.has_actors
+    text = (
+        "The ministry ordered internet providers to block Minsk and throttle VPN services. "
+        "Russian authorities defended the ban, while Kremlin critics condemned it."
+    )
+    off_topic = "Heavy rain flooded roads near Almaty, and the weather service issued a warning."
+    [on, off] = predictor.predict([{"id": "on", "text": text}, {"id": "off", "text": off_topic}])
+    assert on.present_topics() == ["internet_control"]
+    stances = {a.name: {t: s.stance for t, s in a.stances.items()} for a in on.actors}
+    assert stances["Russian authorities"] == {"internet_control": "favor"}
+    assert stances["Kremlin critics"] == {"internet_control": "against"}
+    critics = next(a for a in on.actors if a.name == "Kremlin critics")
+    assert [text[a:b] for a, b in critics.mentions] == ["Kremlin critics"]
+    assert critics.stances["internet_control"].evidence.startswith("Russian authorities defended")
+    assert off.present_topics() == [] and off.actors == []  # no topic, no stance questions
+
+    topics_only = Predictor.from_directory(tiny_stance_package, actors=False)
+    assert not topics_only.has_actors and topics_only.predict(text)[0].actors == []

@@ -8,7 +8,8 @@ import pytest
 
 from serving.actors import ActorExtractor
 from training.data import Article
-from training.stance_data import PROPOSITIONS, build_examples
+from serving.stance import DEFAULT_PROPOSITIONS
+from training.stance_data import build_examples
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def test_seed_article_examples(extractor: ActorExtractor, seed_article: dict) ->
     assert sum(len(a["stances"]) for a in seed_article["actors"]) == len(gold)  # type: ignore[index]
     guo = next(e for e in examples if e.actor == "Guo Shengkun" and e.topic == "internet_control")
     assert "Guo" in guo.context
-    assert guo.pair()[0] == "Guo Shengkun. " + PROPOSITIONS["internet_control"]
+    assert guo.pair()[0] == "Guo Shengkun. " + DEFAULT_PROPOSITIONS["internet_control"]
     nones = [e for e in examples if e.label == "none"]
     assert len(nones) == 4  # two per present topic
     assert not any(e.actor in {"Guo Shengkun", "China", "Kremlin"} for e in nones)
@@ -48,7 +49,8 @@ def test_articles_without_topics_give_nothing_and_labels_are_known(extractor: Ac
 
 
 def test_stance_model_learns_a_separable_toy_task(tiny_encoder, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from training.stance import StanceModel, StanceSettings, stance_macro_f1, tfidf_baseline, train_stance
+    from serving.stance import STANCES, StanceScorer, StanceSettings
+    from training.stance import StanceTraining, stance_macro_f1, tfidf_baseline, train_stance
     from training.stance_data import StanceExample
 
     words = {
@@ -60,9 +62,22 @@ def test_stance_model_learns_a_separable_toy_task(tiny_encoder, tmp_path) -> Non
     examples = [
         StanceExample(f"d{i}", f"Actor {i}", "internet_control", f"Actor {i} {words[lab]} today.", lab)
         for i in range(64)
-        for lab in [("favor", "against", "neutral", "none")[i % 4]]
+        for lab in [STANCES[i % 4]]
     ]
-    out = train_stance(str(tiny_encoder), examples, StanceSettings(epochs=20, batch_size=8, lr=5e-3), tmp_path / "s")
-    predicted = StanceModel(out).predict(examples)
-    assert stance_macro_f1([e.label for e in examples], predicted) >= 0.9
-    assert stance_macro_f1([e.label for e in examples], tfidf_baseline(examples, examples)) == 1.0
+    settings = StanceSettings(max_length=32)
+    pairs, labels = [e.pair(settings) for e in examples], [e.label for e in examples]
+    training = StanceTraining(epochs=20, batch_size=8, lr=5e-3, head_lr=5e-3)
+    out = train_stance(str(tiny_encoder), pairs, labels, settings, training, tmp_path / "s")
+    scorer = StanceScorer(out)
+    predicted = [STANCES[i] for i in scorer.predict_proba(pairs).argmax(axis=1)]
+    assert stance_macro_f1(labels, predicted) >= 0.9
+    assert stance_macro_f1(labels, tfidf_baseline(pairs, labels, pairs)) == 1.0
+    assert scorer.settings == settings  # settings travel with the weights
+
+
+def test_unknown_stance_label_is_refused(tiny_encoder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from serving.stance import StanceSettings
+    from training.stance import StanceTraining, train_stance
+
+    with pytest.raises(ValueError, match=r"stance labels \['support'\] are not in the label set"):
+        train_stance(str(tiny_encoder), [("a", "b")], ["support"], StanceSettings(), StanceTraining(), tmp_path / "s")

@@ -8,18 +8,23 @@ import logging
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from serving.cli import add_serving_commands
 from serving.package import ModelPackageError
 from training.config import ConfigError, TrainConfig, load_config
-from training.data import DataError, build_corpus
+from training.data import Corpus, DataError, build_corpus
+
+if TYPE_CHECKING:
+    from training.stance_run import StanceRun
 
 log = logging.getLogger("stancewatch")
 
 
 def _flat_params(cfg: TrainConfig) -> dict[str, str]:
-    return {k: json.dumps(v) if isinstance(v, list) else str(v) for k, v in cfg.to_dict().items()}
+    return {k: json.dumps(v) if isinstance(v, list | dict) else str(v) for k, v in cfg.to_dict().items()}
 
 
 def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
@@ -41,7 +46,8 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
         mlflow.log_params(
             {f"n_{s}": len(rows) for s, rows in corpus.splits.items()} | {"label_set": json.dumps(corpus.labels)}
         )
-        run = train_topics(cfg, corpus, Path(tmp) / "package", progress=lambda m: print(f"[train] {m}", flush=True))
+        run = train_topics(cfg, corpus, Path(tmp) / "package", progress=progress)
+        stance = _train_stance(cfg, corpus, run.package_dir, progress) if cfg.stance else None
         mlflow.log_params({f"selected_{k}": v for k, v in run.selection.items() if isinstance(v, str)})
         mlflow.log_param("selected_blend_weight", run.manifest.blend_weight)
         mlflow.log_metrics({k: float(v) for k, v in run.selection.items() if not isinstance(v, str)})
@@ -64,6 +70,8 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
         elapsed = time.time() - started
         mlflow.log_metric("train_seconds", elapsed)
         print("\n" + report.summary_table(run, corpus.labels))
+        if stance is not None:
+            print("\n" + report.stance_table(stance))
         print(
             f"\nselected: head={run.selection['head']} aggregation={run.manifest.aggregation} "
             f"blend_weight={run.manifest.blend_weight} "
@@ -74,7 +82,36 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
             gate = tracking.register_and_gate(info.model_uri, active.info.run_id, cfg.model_name, cfg.alias, score)
             print(gate.describe(cfg.alias))
         print(f"run id: {active.info.run_id}  ({elapsed / 60:.1f} min)  tracking: {cfg.tracking_uri}")
-    return {"run_id": active.info.run_id, "metrics": run.metrics, "gate": gate, "seconds": elapsed}
+    return {
+        "run_id": active.info.run_id,
+        "metrics": run.metrics,
+        "stance": stance.metrics if stance is not None else {},
+        "gate": gate,
+        "seconds": elapsed,
+    }
+
+
+def progress(message: str) -> None:
+    print(f"[train] {message}", flush=True)
+
+
+def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress: Callable[[str], None]) -> StanceRun:
+    """Train the actor-stance stage into the package, evaluate it end to end, log it to the active run."""
+    import mlflow
+
+    from serving.predictor import Predictor
+    from training.stance_run import evaluate_end_to_end, train_actor_stance
+
+    started = time.time()
+    stance = train_actor_stance(cfg, corpus, package_dir, progress)
+    progress("scoring dev and test end to end (topics -> actors -> stances)")
+    stance.metrics.update(evaluate_end_to_end(Predictor.from_directory(package_dir, backend="onnx"), corpus, cfg))
+    stance.seconds = time.time() - started
+    mlflow.log_metrics({k: float(v) for k, v in (stance.metrics | stance.selection).items()})
+    mlflow.log_metric("stance_train_seconds", stance.seconds)
+    for step, loss in enumerate(stance.curve):
+        mlflow.log_metric("stance_loss", loss, step=step)
+    return stance
 
 
 def _train(args: argparse.Namespace) -> int:

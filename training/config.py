@@ -50,6 +50,16 @@ class TrainConfig:
     # ONNX Runtime export, kept when its dev macro-F1 is within onnx_tolerance of torch
     onnx_export: bool = True
     onnx_tolerance: float = 0.005
+    # actor stance (a pair cross-encoder fine-tuned from the same base encoder)
+    stance: bool = True
+    stance_epochs: int = 4
+    stance_lr: float = 5e-5
+    stance_head_lr: float = 2e-3
+    stance_batch_size: int = 16
+    stance_max_length: int = 192
+    stance_context_sentences: int = 3
+    stance_none_per_topic: int = 2
+    stance_propositions: dict[str, str] = field(default_factory=dict)
     # registry
     model_name: str = "stancewatch"
     alias: str = "champion"
@@ -88,6 +98,25 @@ class TrainConfig:
             (
                 bool(self.ensemble_weights) and all(0 <= w <= 1 for w in self.ensemble_weights),
                 f"ensemble_weights must be numbers in [0, 1], found {self.ensemble_weights}",
+            ),
+            (self.stance_epochs >= 1, f"stance_epochs must be >= 1, found {self.stance_epochs}"),
+            (
+                self.stance_lr > 0 and self.stance_head_lr > 0,
+                f"stance_lr and stance_head_lr must be > 0, found {self.stance_lr}, {self.stance_head_lr}",
+            ),
+            (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
+            (
+                self.stance_context_sentences >= 1,
+                f"stance_context_sentences must be >= 1, found {self.stance_context_sentences}",
+            ),
+            (
+                self.stance_none_per_topic >= 0,
+                f"stance_none_per_topic must be >= 0, found {self.stance_none_per_topic}",
+            ),
+            (
+                isinstance(self.stance_propositions, dict)
+                and all(isinstance(v, str) and v.strip() for v in self.stance_propositions.values()),
+                "stance_propositions must map topic names to non-empty sentences",
             ),
             (self.threshold_grid >= 3, f"threshold_grid must be >= 3, found {self.threshold_grid}"),
             (

@@ -9,6 +9,7 @@ import pandas as pd
 
 from training.data import Corpus
 from training.metrics import decisions, plot_confusion, plot_pr_curves
+from training.stance_run import StanceRun
 from training.topics import TopicRun
 
 MODEL_NAMES = {
@@ -60,4 +61,32 @@ def summary_table(run: TopicRun, labels: list[str]) -> str:
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(["model", *columns], widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def stance_table(stance: StanceRun) -> str:
+    """Actor-stance results on dev and test: model beside the TF-IDF stance baseline."""
+    m = stance.metrics
+    lines = [f"{'actor stance':<42}{'dev':>8}{'test':>8}", "-" * 58]
+    rows = [
+        ("triplet F1, stancewatch", "triplets.{}.model_f1"),
+        ("triplet F1, TF-IDF stance baseline", "triplets.{}.tfidf_f1"),
+        ("triplet precision / recall, stancewatch", None),
+        ("stance macro-F1 with gold actors", "stance_gold_actors.{}.model_macro_f1"),
+        ("  same, TF-IDF + LR baseline", "stance_gold_actors.{}.tfidf_macro_f1"),
+        ("actor recall", "actors.{}.recall"),
+        ("actor precision", "actors.{}.precision"),
+    ]
+    for title, key in rows:
+        if key is None:
+            cells = [
+                f"{m[f'triplets.{s}.model_precision']:.2f}/{m[f'triplets.{s}.model_recall']:.2f}"
+                for s in ("dev", "test")
+            ]
+        else:
+            cells = [f"{m[key.format(s)]:.3f}" for s in ("dev", "test")]
+        lines.append(f"{title:<42}{cells[0]:>8}{cells[1]:>8}")
+    lines.append(
+        f"(none cut {stance.selection['stance_none_threshold']:.2f} chosen on dev; {stance.seconds / 60:.1f} min)"
+    )
     return "\n".join(lines)

@@ -1,13 +1,13 @@
-"""Target-aware stance cross-encoder: (actor + topic proposition, actor's context) -> one of STANCES.
+"""Fine-tuning the stance cross-encoder (``serving.stance``) and the TF-IDF stance baseline beside it.
 
-Fine-tunes MiniLM as a sequence-pair classifier on ``StanceExample`` pairs, with class weights for
-the rare stances; a TF-IDF + logistic-regression baseline on the same pairs runs beside it.
+Sequence pairs (actor + proposition, context) -> one label of a label set; class-weighted
+cross-entropy, a higher learning rate for the new linear layer than for the encoder, warm-up then
+linear decay, bf16 autocast where the CPU has it. Reused as-is by the public stance benchmarks.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,15 +16,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from training.stance_data import STANCES, StanceExample
+from serving.stance import STANCES, StanceSettings, build_net, decide, save_net
+
+Pair = tuple[str, str]
 
 
 @dataclass
-class StanceSettings:
-    epochs: int = 2
+class StanceTraining:
+    """Optimisation settings of one stance fine-tune."""
+
+    epochs: int = 4
     batch_size: int = 16
-    lr: float = 3e-5
-    max_length: int = 256
+    lr: float = 5e-5
+    head_lr: float = 2e-3
+    warmup_ratio: float = 0.1
     bf16: bool = False
     seed: int = 13
 
@@ -34,86 +39,93 @@ def stance_macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Seque
     return float(f1_score(list(gold), list(predicted), labels=list(labels), average="macro", zero_division=0))
 
 
-def tfidf_baseline(train: Sequence[StanceExample], test: Sequence[StanceExample], seed: int = 13) -> list[str]:
-    """TF-IDF over 'actor proposition || context' with a balanced multinomial logistic regression."""
+def tfidf_baseline(
+    train: Sequence[Pair], train_labels: Sequence[str], test: Sequence[Pair], seed: int = 13
+) -> list[str]:
+    """TF-IDF (1-2 grams) over 'first || second' with a class-balanced multinomial logistic regression."""
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
-    matrix = vectorizer.fit_transform([" ".join(e.pair()) for e in train])
+    matrix = vectorizer.fit_transform([" ".join(p) for p in train])
     model = LogisticRegression(C=10, class_weight="balanced", max_iter=5000, random_state=seed)
-    model.fit(matrix, [e.label for e in train])
-    return [str(p) for p in model.predict(vectorizer.transform([" ".join(e.pair()) for e in test]))]
+    model.fit(matrix, list(train_labels))
+    return [str(p) for p in model.predict(vectorizer.transform([" ".join(p) for p in test]))]
 
 
-class StanceModel:
-    """A fine-tuned sequence-pair classifier over STANCES."""
-
-    def __init__(self, path: str | Path) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-        self.model = AutoModelForSequenceClassification.from_pretrained(str(path)).eval()
-
-    def predict_proba(self, examples: Sequence[StanceExample], batch_size: int = 32) -> np.ndarray:
-        out = []
-        with self.torch.inference_mode():
-            for start in range(0, len(examples), batch_size):
-                pairs = [e.pair() for e in examples[start : start + batch_size]]
-                enc = self.tokenizer(
-                    [a for a, _ in pairs],
-                    [b for _, b in pairs],
-                    truncation="only_second",
-                    max_length=256,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                out.append(self.torch.softmax(self.model(**enc).logits, dim=-1).numpy())
-        return np.concatenate(out) if out else np.zeros((0, len(STANCES)))
-
-    def predict(self, examples: Sequence[StanceExample]) -> list[str]:
-        return [STANCES[i] for i in self.predict_proba(examples).argmax(axis=1)]
-
-
-def train_stance(base: str, train: Sequence[StanceExample], settings: StanceSettings, out_dir: Path) -> Path:
-    """Fine-tune ``base`` on the pairs with class-weighted cross-entropy; save model and tokenizer."""
+def train_stance(
+    base: str,
+    pairs: Sequence[Pair],
+    labels: Sequence[str],
+    settings: StanceSettings,
+    training: StanceTraining,
+    out_dir: Path,
+    on_step: Callable[[float], None] | None = None,
+) -> Path:
+    """Fine-tune ``base`` on labelled pairs; save a ``serving.stance`` model directory and return it."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    torch.manual_seed(settings.seed)
-    rng = random.Random(settings.seed)
+    torch.manual_seed(training.seed)
+    rng = np.random.default_rng(training.seed)
+    label_set = list(settings.labels)
+    unknown = sorted(set(labels) - set(label_set))
+    if unknown:
+        raise ValueError(f"stance labels {unknown} are not in the label set {label_set}")
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(STANCES), id2label=dict(enumerate(STANCES)), label2id={s: i for i, s in enumerate(STANCES)}
+    net = build_net(base, len(label_set))
+    targets = np.asarray([label_set.index(label) for label in labels])
+    counts = np.bincount(targets, minlength=len(label_set)).astype(np.float32)
+    weights = np.sqrt(counts.sum() / np.clip(counts, 1, None) / len(label_set))
+    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": net.encoder.parameters(), "lr": training.lr},
+            {"params": net.head.parameters(), "lr": training.head_lr},
+        ],
+        weight_decay=0.01,
     )
-    counts = np.bincount([STANCES.index(e.label) for e in train], minlength=len(STANCES)).astype(np.float32)
-    weights = torch.tensor(np.sqrt(counts.sum() / np.clip(counts, 1, None) / len(STANCES)), dtype=torch.float32)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr)
-    items = list(train)
-    steps = max(1, settings.epochs * (len(items) // settings.batch_size))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, (steps - s) / steps))
-    model.train()
-    for _ in range(settings.epochs):
-        rng.shuffle(items)
-        for start in range(0, len(items) - settings.batch_size + 1, settings.batch_size):
-            batch = items[start : start + settings.batch_size]
-            enc = tokenizer(
-                [e.pair()[0] for e in batch],
-                [e.pair()[1] for e in batch],
+    per_epoch = max(1, len(pairs) // training.batch_size)
+    steps = training.epochs * per_epoch
+    warmup = max(1, int(training.warmup_ratio * steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
+    )
+    net.train()
+    for _ in range(training.epochs):
+        order = rng.permutation(len(pairs))
+        for start in range(0, per_epoch * training.batch_size, training.batch_size):
+            idx = order[start : start + training.batch_size]
+            inputs = tokenizer(
+                [pairs[i][0] for i in idx],
+                [pairs[i][1] for i in idx],
                 truncation="only_second",
                 max_length=settings.max_length,
                 padding=True,
                 return_tensors="pt",
             )
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
-                logits = model(**enc).logits
-            loss = loss_fn(logits.float(), torch.tensor([STANCES.index(e.label) for e in batch]))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=training.bf16):
+                logits = net(**inputs)
+            loss = loss_fn(logits.float(), torch.from_numpy(targets[idx]))
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return out_dir
+            if on_step is not None:
+                on_step(float(loss.detach()))
+    net.eval()
+    return save_net(net, tokenizer, settings, out_dir)
+
+
+def engaged_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """F1 of engaged stances: a hit is a non-'none' prediction equal to a non-'none' gold label."""
+    hits = sum(p == g != "none" for p, g in zip(predicted, gold, strict=True))
+    n_pred = sum(p != "none" for p in predicted)
+    n_gold = sum(g != "none" for g in gold)
+    return 2 * hits / (n_pred + n_gold) if n_pred + n_gold else 0.0
+
+
+def tune_none_threshold(probabilities: np.ndarray, gold: Sequence[str], labels: Sequence[str]) -> tuple[float, float]:
+    """The P(none) cut that maximises engaged-stance F1 on dev pairs (ties: the cut nearest 0.5)."""
+    grid = np.round(np.linspace(0.05, 0.95, 19), 2)
+    scores = {float(t): engaged_f1(gold, [s for s, _ in decide(probabilities, labels, float(t))]) for t in grid}
+    best = max(scores, key=lambda t: (round(scores[t], 6), -abs(t - 0.5)))
+    return best, scores[best]

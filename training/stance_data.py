@@ -12,13 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from serving.actors import ActorExtractor, ExtractedActor, names_match
+from serving.stance import StanceSettings
 from training.data import Article
 
-PROPOSITIONS = {
-    "internet_control": "The state should control or restrict the internet and online information.",
-    "foreign_interference": "Foreign forces are interfering in the country's affairs and this must be countered.",
-}
-STANCES = ("favor", "against", "neutral", "none")
+DEFAULT_SETTINGS = StanceSettings()
 
 
 @dataclass
@@ -29,9 +26,9 @@ class StanceExample:
     context: str
     label: str
 
-    def pair(self) -> tuple[str, str]:
+    def pair(self, settings: StanceSettings = DEFAULT_SETTINGS) -> tuple[str, str]:
         """The cross-encoder input: (actor + proposition, context)."""
-        return f"{self.actor}. {PROPOSITIONS.get(self.topic, self.topic)}", self.context
+        return settings.pair(self.actor, self.topic, self.context)
 
 
 def context_for(actor: ExtractedActor | None, name: str, evidence: str, text: str, max_sentences: int) -> str:

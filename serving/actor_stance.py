@@ -1,0 +1,114 @@
+"""From topic decisions to actors with stances: extract actors, ask the stance model per present topic.
+
+Only documents with at least one present topic are parsed, and only their present topics are asked,
+so scoring a corpus that is mostly off-topic stays cheap. An actor is reported when it takes a stance
+(anything but 'none') on at least one present topic; its evidence is its first mention sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from serving.actors import ActorExtractor, ExtractedActor
+from serving.schema import Actor, ActorTopicStance
+from serving.stance import StanceScorer, StanceSettings, decide
+
+
+@dataclass
+class Candidate:
+    """One question for the stance model: where does ``actor`` of document ``doc`` stand on ``topic``?"""
+
+    doc: int
+    actor: ExtractedActor
+    topic: str
+    context: str
+
+
+def actor_context(actor: ExtractedActor, sentences: int) -> str:
+    """The actor's first ``sentences`` distinct mention sentences, joined."""
+    return " ".join(actor.sentences[:sentences])
+
+
+def candidates(
+    texts: Sequence[str], present: Sequence[Sequence[str]], extractor: ActorExtractor, settings: StanceSettings
+) -> tuple[list[list[ExtractedActor]], list[Candidate]]:
+    """Actors of every document with a present topic, and one candidate per (actor, present topic)."""
+    actors: list[list[ExtractedActor]] = []
+    out: list[Candidate] = []
+    for doc, (text, topics) in enumerate(zip(texts, present, strict=True)):
+        found = extractor.extract(text) if topics else []
+        actors.append(found)
+        for actor in found:
+            context = actor_context(actor, settings.context_sentences)
+            out.extend(Candidate(doc, actor, topic, context) for topic in topics)
+    return actors, out
+
+
+def to_actors(
+    n_docs: int,
+    found: Sequence[Sequence[ExtractedActor]],
+    asked: Sequence[Candidate],
+    decisions: Sequence[tuple[str, float]],
+) -> list[list[Actor]]:
+    """Per document, the actors that take a stance, in order of first mention."""
+    stances: dict[tuple[int, str], dict[str, ActorTopicStance]] = {}
+    for candidate, (stance, probability) in zip(asked, decisions, strict=True):
+        if stance == "none":
+            continue
+        evidence = candidate.actor.mentions[0].sentence if candidate.actor.mentions else ""
+        stances.setdefault((candidate.doc, candidate.actor.name), {})[candidate.topic] = ActorTopicStance(
+            stance=stance, probability=round(probability, 4), evidence=evidence
+        )
+    out: list[list[Actor]] = []
+    for doc in range(n_docs):
+        out.append(
+            [
+                Actor(
+                    name=actor.name,
+                    type=actor.type,
+                    mentions=[(m.start, m.end) for m in actor.mentions],
+                    stances=stances[(doc, actor.name)],
+                )
+                for actor in found[doc]
+                if (doc, actor.name) in stances
+            ]
+        )
+    return out
+
+
+class ActorStance:
+    """The actor-stance stage of the predictor: extractor (spaCy, loaded on first use) + stance scorer."""
+
+    def __init__(self, scorer: StanceScorer, extractor: ActorExtractor | None = None) -> None:
+        self.scorer = scorer
+        self._extractor = extractor
+
+    @property
+    def extractor(self) -> ActorExtractor:
+        if self._extractor is None:
+            self._extractor = ActorExtractor()
+        return self._extractor
+
+    def decide(self, asked: Sequence[Candidate]) -> list[tuple[str, float]]:
+        settings = self.scorer.settings
+        pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
+        probabilities = self.scorer.predict_proba(pairs) if pairs else np.zeros((0, len(settings.labels)))
+        return decide(probabilities, settings.labels, settings.none_threshold)
+
+    def __call__(self, texts: Sequence[str], present: Sequence[Sequence[str]]) -> list[list[Actor]]:
+        found, asked = candidates(texts, present, self.extractor, self.scorer.settings)
+        return to_actors(len(texts), found, asked, self.decide(asked))
+
+
+def load_actor_stance(directory: Any) -> ActorStance | None:
+    """The stage for a package's ``stance/`` directory, or None when the package has no stance model."""
+    from pathlib import Path
+
+    from serving.stance import SETTINGS_FILE
+
+    path = Path(directory)
+    return ActorStance(StanceScorer(path)) if (path / SETTINGS_FILE).is_file() else None

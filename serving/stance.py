@@ -1,0 +1,140 @@
+"""Actor stance: a target-aware pair cross-encoder over (actor + topic proposition, actor's context).
+
+The network (MiniLM, masked mean pooling, one linear layer over STANCES) lives here so serving loads
+it without training code; ``training/stance.py`` fine-tunes it. Saved as ``stance/encoder`` (a
+transformers model), ``stance/head.npz`` and ``stance/stance.json`` (labels, propositions, settings).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+STANCES = ("favor", "against", "neutral", "none")
+DEFAULT_PROPOSITIONS = {
+    "internet_control": "The state should control or restrict the internet and online information.",
+    "foreign_interference": "Foreign forces are interfering in the country's affairs and this must be countered.",
+}
+STANCE_DIR = "stance"
+SETTINGS_FILE = "stance.json"
+
+
+@dataclass
+class StanceSettings:
+    """What serving needs besides the weights: labels, propositions, input shape and the 'none' cut."""
+
+    propositions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROPOSITIONS))
+    labels: list[str] = field(default_factory=lambda: list(STANCES))
+    max_length: int = 192
+    context_sentences: int = 3
+    none_threshold: float = 0.5
+
+    def proposition(self, topic: str) -> str:
+        return self.propositions.get(topic, topic.replace("_", " "))
+
+    def pair(self, actor: str, topic: str, context: str) -> tuple[str, str]:
+        """The cross-encoder input: (actor + proposition, context)."""
+        return f"{actor}. {self.proposition(topic)}", context
+
+
+def build_net(encoder_path: str | Path, n_labels: int) -> Any:
+    """MiniLM + masked mean pooling + a linear layer; returns a ``torch.nn.Module``."""
+    import torch
+    from transformers import AutoModel
+
+    class StanceNet(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(encoder_path))
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_labels)
+
+        def forward(self, **inputs: Any) -> Any:
+            hidden = self.encoder(**inputs).last_hidden_state
+            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            return self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+
+    return StanceNet()
+
+
+def save_net(net: Any, tokenizer: Any, settings: StanceSettings, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    net.encoder.save_pretrained(directory / "encoder")
+    tokenizer.save_pretrained(directory / "encoder")
+    np.savez(
+        directory / "head.npz",
+        weights=net.head.weight.detach().float().numpy(),
+        bias=net.head.bias.detach().float().numpy(),
+    )
+    (directory / SETTINGS_FILE).write_text(json.dumps(asdict(settings), indent=2, sort_keys=True))
+    return directory
+
+
+class StanceScorer:
+    """A loaded stance model: ``predict_proba(pairs)`` -> (n, len(labels)) softmax probabilities."""
+
+    def __init__(self, directory: str | Path) -> None:
+        import torch
+        from transformers import AutoTokenizer
+
+        directory = Path(directory)
+        settings_path = directory / SETTINGS_FILE
+        if not settings_path.is_file():
+            raise ValueError(f"{directory} is not a stance model: {SETTINGS_FILE} not found")
+        self.settings = StanceSettings(**json.loads(settings_path.read_text()))
+        self.tokenizer = AutoTokenizer.from_pretrained(str(directory / "encoder"))
+        self.net = build_net(directory / "encoder", len(self.settings.labels))
+        with np.load(directory / "head.npz") as arrays:
+            self.net.head.weight.data = torch.from_numpy(arrays["weights"])
+            self.net.head.bias.data = torch.from_numpy(arrays["bias"])
+        self.net.eval()
+        self._torch = torch
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.settings.labels)
+
+    def predict_proba(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        return predict_pairs(self.net, self.tokenizer, pairs, self.settings.max_length, batch_size)
+
+
+def predict_pairs(
+    net: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], max_length: int, batch_size: int = 32
+) -> np.ndarray:
+    """Softmax probabilities for sentence pairs, longest-first batches to waste little padding."""
+    import torch
+
+    out = np.zeros((len(pairs), net.head.out_features), dtype=np.float32)
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][1]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            inputs = tokenizer(
+                [pairs[i][0] for i in idx],
+                [pairs[i][1] for i in idx],
+                truncation="only_second",
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            )
+            out[idx] = torch.softmax(net(**inputs).float(), dim=-1).numpy()
+    return out
+
+
+def decide(probabilities: np.ndarray, labels: Sequence[str], none_threshold: float) -> list[tuple[str, float]]:
+    """Per row: ('none', p) when P(none) >= the cut, else the likeliest engaged stance and its probability."""
+    labels = list(labels)
+    none = labels.index("none") if "none" in labels else None
+    engaged = [i for i in range(len(labels)) if i != none]
+    out = []
+    for row in probabilities:
+        if none is not None and row[none] >= none_threshold:
+            out.append(("none", float(row[none])))
+            continue
+        best = max(engaged, key=lambda i: row[i])
+        out.append((labels[best], float(row[best])))
+    return out
