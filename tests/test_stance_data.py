@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from serving.actors import ActorExtractor
-from training.data import Article
 from serving.stance import DEFAULT_PROPOSITIONS
+from training.data import Article
 from training.stance_data import build_examples
 
 
