@@ -58,7 +58,13 @@ bench-topics: $(STAMP) ## 3-seed benchmark and leave-one-source-out evaluation -
 bench-http: $(STAMP) ## stancewatch serve vs mlflow models serve under load (needs ../shared) -> benchmarks/out/
 	$(BIN)/python benchmarks/http_load.py
 
+bench-stance: $(STAMP) ## public stance benchmarks (SemEval-2016, P-Stance, NewsMTSC, VAST, FNC-1; needs ../shared)
+	$(BIN)/python benchmarks/stance_public.py $(if $(DATA),--data $(DATA))
+
+bench-actors: $(STAMP) ## actor extraction recall/precision against the gold actors on dev
+	$(BIN)/python benchmarks/actor_recall.py dev
+
 bench-batch: $(STAMP) ## naive loop vs stancewatch score on the unlabelled corpus (needs ../shared)
 	$(BIN)/python benchmarks/batch.py
 
-.PHONY: help setup train train-fast evaluate predict serve score mlflow-ui test test-fast lint bench-topics bench-http bench-batch
+.PHONY: help setup train train-fast evaluate predict serve score mlflow-ui test test-fast lint bench-topics bench-http bench-batch bench-stance bench-actors

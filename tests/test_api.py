@@ -35,6 +35,7 @@ class FakePredictor:
         self.name, self.version, self.source, self.labels = "stancewatch", version, "fake", LABELS
         self.manifest = FakeManifest()
         self.delay, self.fail = delay, fail
+        self.has_actors = False
         self.batches: list[int] = []
 
     def predict(self, docs: Sequence[Any]) -> list[Prediction]:

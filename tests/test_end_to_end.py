@@ -58,12 +58,39 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     onnx = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend="onnx-fp32")
     np.testing.assert_allclose(onnx.predict_proba(corpus.texts("test")).probabilities, probs, atol=1e-4)
 
+    _serve_registered_model(tiny_config.tracking_uri, seed_article)
+
     mlflow.set_tracking_uri(tiny_config.tracking_uri)
     pyfunc = mlflow.pyfunc.load_model(uri)
     frame = pyfunc.predict(pd.DataFrame([{"text": seed_article["text"], "title": seed_article["title"], "id": "seed"}]))
     assert list(frame["id"]) == ["seed"]
     for label in predictor.labels:
         assert frame.loc[0, f"{label}_probability"] == pytest.approx(prediction.topics[label].probability, abs=1e-5)
+
+
+def _serve_registered_model(tracking_uri: str, seed_article: dict[str, object]) -> None:
+    """The HTTP service loads the registered model (real files, no fakes) and answers the seed article."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from serving.api.app import create_app
+    from serving.api.settings import Settings
+
+    settings = Settings(tracking_uri=tracking_uri, backend="onnx", max_wait_ms=0)
+    with TestClient(create_app(settings)) as client:
+        for _ in range(600):
+            if client.get("/readyz").status_code == 200:
+                break
+            time.sleep(0.1)
+        info = client.get("/v1/model").json()
+        assert info["version"] == "1" and info["actors"] is True
+        body = {"documents": [{"id": "seed", "title": seed_article["title"], "text": seed_article["text"]}]}
+        response = client.post("/v1/predict", json=body)
+        assert response.status_code == 200, response.text
+        [doc] = response.json()["predictions"]
+        assert doc["id"] == "seed" and set(doc["topics"]) == {"foreign_interference", "internet_control"}
+        assert isinstance(doc["actors"], list)
 
 
 def test_worse_run_does_not_move_champion(tiny_config: TrainConfig) -> None:

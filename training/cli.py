@@ -64,6 +64,12 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
         )
         mlflow.log_dict(cfg.to_dict(), "config.json")
         run.manifest.metrics = {k: v for k, v in run.metrics["model/test"].items() if k.endswith("f1")}
+        if stance is not None:
+            run.manifest.metrics |= {
+                k: v
+                for k, v in stance.metrics.items()
+                if k.startswith(("triplets.test.model", "stance_gold_actors.test"))
+            }
         run.manifest.save(run.package_dir)
         info = tracking.log_model(run.package_dir, corpus.labels)
         score = run.metrics["model/test"]["macro_f1"]

@@ -16,17 +16,15 @@ from serving.encoder import default_encoder_path  # noqa: E402
 from training.stance import stance_macro_f1, tfidf_baseline  # noqa: E402
 from training.stance_data import STANCES, build_examples  # noqa: E402
 
-CACHE = ROOT / "benchmarks/out/stance_examples.pkl"
-
-
-def examples():
-    if CACHE.exists():
-        return pickle.loads(CACHE.read_bytes())
+def examples(ctx=3, none=2):
+    cache = ROOT / f"benchmarks/out/stance_examples_{ctx}_{none}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
     from serving.actors import ActorExtractor
     from training.data import build_corpus
     corpus = build_corpus(ROOT / "data/articles.jsonl")
-    ex = {s: build_examples(corpus.splits[s], ActorExtractor()) for s in ("train", "dev", "test")}
-    CACHE.write_bytes(pickle.dumps(ex))
+    ex = {s: build_examples(corpus.splits[s], ActorExtractor(), ctx, none) for s in ("train", "dev", "test")}
+    cache.write_bytes(pickle.dumps(ex))
     return ex
 
 
@@ -93,9 +91,9 @@ def train_eval(ex, epochs, lr, head_lr, maxlen, seed=13):
 
 
 if __name__ == "__main__":
-    ex = examples()
-    print({s: len(v) for s, v in ex.items()})
     v = sys.argv[1]
+    ex = examples(int(sys.argv[6]), int(sys.argv[7])) if len(sys.argv) > 7 else examples()
+    print(sys.argv[1:], {s: len(v) for s, v in ex.items()})
     if v == "tfidf":
         for split in ("dev",):
             gold = [e for e in ex[split] if e.label != "none"]

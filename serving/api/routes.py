@@ -137,6 +137,7 @@ async def model_info(holder: HolderDep, settings: SettingsDep) -> Any:
         version=p.version,
         source=p.source,
         labels=p.labels,
+        actors=p.has_actors,
         thresholds=dict(zip(p.labels, p.manifest.thresholds, strict=True)),
         metrics=p.manifest.metrics,
         trained_at=p.manifest.trained_at,

@@ -47,6 +47,7 @@ class ModelInfo(BaseModel):
     version: str | None
     source: str
     labels: list[str]
+    actors: bool = Field(default=False, description="Whether predictions carry actors with stances.")
     thresholds: dict[str, float]
     metrics: dict[str, float]
     trained_at: str
