@@ -83,6 +83,7 @@ def _score(args: argparse.Namespace) -> int:
             model_uri=args.model,
             tracking_uri=args.tracking_uri,
             backend=args.backend,
+            actors=not args.no_actors,
             fmt=args.format,
             part_size=args.part_size,
             batch_size=args.batch_size,
@@ -103,6 +104,7 @@ def add_score_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     score.add_argument("--model", default=DEFAULT_MODEL_URI)
     score.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
     score.add_argument("--backend", default="onnx", choices=["torch", "onnx", "onnx-fp32", "onnx-int8"])
+    score.add_argument("--no-actors", action="store_true", help="topics only: skip actor extraction and stance")
     score.add_argument("--format", default="parquet", choices=["parquet", "jsonl"])
     score.add_argument("--batch-size", type=int, default=32, help="token windows per inference batch")
     score.add_argument("--part-size", type=int, default=512, help="documents per committed output part")

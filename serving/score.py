@@ -22,6 +22,7 @@ class ScoreOptions:
     model_uri: str = "models:/stancewatch@champion"
     tracking_uri: str = "sqlite:///mlruns/mlflow.db"
     backend: str = "onnx"
+    actors: bool = True
     fmt: str = "parquet"
     part_size: int = 512
     batch_size: int = 32
@@ -33,7 +34,7 @@ class ScoreOptions:
 _WORKER: Any = None
 
 
-def _init_worker(uri: str, tracking_uri: str, backend: str, threads: int, batch_size: int) -> None:
+def _init_worker(uri: str, tracking_uri: str, backend: str, actors: bool, threads: int, batch_size: int) -> None:
     global _WORKER
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
@@ -41,7 +42,7 @@ def _init_worker(uri: str, tracking_uri: str, backend: str, threads: int, batch_
     torch.set_num_threads(threads)
     from serving.predictor import Predictor
 
-    _WORKER = Predictor.load(uri, tracking_uri=tracking_uri, backend=backend)
+    _WORKER = Predictor.load(uri, tracking_uri=tracking_uri, backend=backend, actors=actors)
     _WORKER.batch_size = batch_size
 
 
@@ -75,11 +76,14 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
     if first is None:
         raise InputError(f"{options.source}: no records")
     stream: Iterator[Record] = _prepend(first, records)
-    predictor = Predictor.load(options.model_uri, tracking_uri=options.tracking_uri, backend=options.backend)
+    predictor = Predictor.load(
+        options.model_uri, tracking_uri=options.tracking_uri, backend=options.backend, actors=options.actors
+    )
     predictor.batch_size = options.batch_size
     identity = {
         "model": f"{predictor.name}@{predictor.version or predictor.source}",
         "backend": options.backend,
+        "actors": str(predictor.has_actors),
         "input": input_fingerprint(options.source),
         "format": options.fmt,
     }
@@ -126,7 +130,7 @@ def _score_parallel(
 ) -> int:
     """Parts scored by worker processes, committed strictly in input order (at most workers + 1 in flight)."""
     threads = max(1, (os.cpu_count() or 1) // options.workers)
-    init = (options.model_uri, options.tracking_uri, options.backend, threads, options.batch_size)
+    init = (options.model_uri, options.tracking_uri, options.backend, options.actors, threads, options.batch_size)
     with ProcessPoolExecutor(options.workers, initializer=_init_worker, initargs=init) as pool:
         pending: list[tuple[list[Record], Future[Any]]] = []
         for part in chunks(stream, options.part_size):

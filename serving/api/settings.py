@@ -20,6 +20,7 @@ class Settings(BaseSettings):
         pattern="^(torch|onnx|onnx-fp32|onnx-int8)$",
         description="onnx = the ONNX variant validated on dev at training time, else torch",
     )
+    actors: bool = Field(True, description="actors with stances in answers (when the model has a stance stage)")
     api_key: SecretStr | None = Field(None, description="Bearer token; auth is off when unset")
     max_batch_docs: int = Field(32, ge=1, le=512, description="documents per inference batch")
     max_wait_ms: float = Field(10.0, ge=0, le=1000, description="how long a batch waits to fill")
