@@ -1,4 +1,4 @@
-"""Actor extraction recall/precision against the gold actors of one split.
+"""Actor extraction recall/precision against the gold actors of one split (the metric make train logs).
 
 python benchmarks/actor_recall.py [dev|train|test]
 """
@@ -11,23 +11,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from serving.actors import ActorExtractor, names_match  # noqa: E402
+from serving.actors import ActorExtractor  # noqa: E402
 from training.data import build_corpus  # noqa: E402
+from training.stance_eval import actor_scores  # noqa: E402
 
 
 def main(split: str) -> None:
     extractor = ActorExtractor()
     docs = [a for a in build_corpus(ROOT / "data" / "articles.jsonl").splits[split] if a.actors]
-    found = gold = predicted = correct = 0
-    for article in docs:
-        names = [a.name for a in extractor.extract(article.full_text())]
-        gold += len(article.actors)
-        found += sum(any(names_match(n, g.name) for n in names) for g in article.actors)
-        predicted += len(names)
-        correct += sum(any(names_match(n, g.name) for g in article.actors) for n in names)
+    predicted = [[x.name for x in extractor.extract(a.full_text())] for a in docs]
+    gold = [[x.name for x in a.actors] for a in docs]
+    scores = actor_scores(predicted, gold)
     print(
-        f"{split}: {len(docs)} documents, {gold} gold actors, recall {found / gold:.3f}, "
-        f"{predicted} extracted, precision {correct / predicted:.3f}"
+        f"{split}: {len(docs)} documents, {sum(map(len, gold))} gold actors, recall {scores['recall']:.3f}, "
+        f"{sum(map(len, predicted))} extracted, precision {scores['precision']:.3f}"
     )
 
 

@@ -152,13 +152,13 @@ def fnc_score(gold: list[str], pred: list[str]) -> float:
     return 100.0 * score / best
 
 
-def run_fnc1(root: Path, trained: Trained, seed: int) -> dict[str, Any]:
+def run_fnc1(root: Path, trained: Trained, seed: int, limit: int = 0) -> dict[str, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from serving.encoder import TorchEncoder
     from serving.windows import WindowSpec, tokenize_windows
 
-    data = fnc1(root)
+    data = fnc1(root).sample(limit, seed)
     heads, bodies = [p[0] for p in data.pairs], [p[1] for p in data.pairs]
     encoder = TorchEncoder(default_encoder_path())
     unique = sorted(set(heads) | set(bodies))
@@ -190,6 +190,7 @@ def main() -> None:
     parser.add_argument("--max-train", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--fnc-limit", type=int, default=0, help="score a random subset of FNC-1 (0 = all)")
     parser.add_argument("--only", nargs="*", default=["semeval", "pstance", "newsmtsc", "zeroshot"])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "stance_public.json")
     args = parser.parse_args()
@@ -209,7 +210,7 @@ def main() -> None:
             results["mixture_train_pairs"] = len(trained.train)
             results["vast"] = run_vast(args.data, trained)
             args.out.write_text(json.dumps(results, indent=2))
-            results["fnc1"] = run_fnc1(args.data, trained, args.seed)
+            results["fnc1"] = run_fnc1(args.data, trained, args.seed, args.fnc_limit)
             args.out.write_text(json.dumps(results, indent=2))
             print(json.dumps({k: results[k] for k in ("vast", "fnc1")}, indent=2), flush=True)
 
