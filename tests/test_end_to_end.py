@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -55,6 +57,12 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
 
     # the ONNX export travels with the model and matches torch; "onnx" picks the variant validated on dev
     assert predictor.manifest.extra["onnx_variant"] in ("onnx-int8", "onnx-fp32", "torch")
+    import onnx as onnx_lib
+
+    int8_graph = onnx_lib.load(str(Path(predictor.encoder.path) / "model.int8.onnx")).graph  # type: ignore[attr-defined]
+    kinds = {node.name: node.op_type for node in int8_graph.node}
+    assert kinds["/model/encoder/layer.0/output/dense/MatMul"] == "MatMul"  # FFN output kept fp32
+    assert "MatMulInteger" in kinds.values() or "DynamicQuantizeLinear" in kinds.values()
     onnx = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend="onnx-fp32")
     np.testing.assert_allclose(onnx.predict_proba(corpus.texts("test")).probabilities, probs, atol=1e-4)
 
