@@ -31,7 +31,7 @@ class StanceSettings:
     propositions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROPOSITIONS))
     labels: list[str] = field(default_factory=lambda: list(STANCES))
     max_length: int = 192
-    context_sentences: int = 3
+    context_sentences: int = 1
     none_threshold: float = 0.5
 
     def proposition(self, topic: str) -> str:

@@ -57,7 +57,7 @@ class TrainConfig:
     stance_head_lr: float = 2e-3
     stance_batch_size: int = 16
     stance_max_length: int = 192
-    stance_context_sentences: int = 3
+    stance_context_sentences: int = 1
     stance_none_per_topic: int = 2
     stance_propositions: dict[str, str] = field(default_factory=dict)
     # registry
