@@ -41,7 +41,7 @@ def context_for(actor: ExtractedActor | None, name: str, evidence: str, text: st
 def build_examples(
     articles: Sequence[Article],
     extractor: ActorExtractor,
-    max_sentences: int = 3,
+    max_sentences: int = 1,
     none_per_topic: int = 2,
     seed: int = 13,
 ) -> list[StanceExample]:
