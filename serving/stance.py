@@ -22,6 +22,7 @@ DEFAULT_PROPOSITIONS = {
 }
 STANCE_DIR = "stance"
 SETTINGS_FILE = "stance.json"
+SPARSE_FILE = "sparse.joblib"
 
 
 @dataclass
@@ -33,6 +34,7 @@ class StanceSettings:
     max_length: int = 192
     context_sentences: int = 1
     none_threshold: float = 0.5
+    blend_weight: float = 1.0  # weight of the cross-encoder against the TF-IDF stance model (sparse.joblib)
 
     def proposition(self, topic: str) -> str:
         return self.propositions.get(topic, topic.replace("_", " "))
@@ -92,14 +94,49 @@ class StanceScorer:
             self.net.head.weight.data = torch.from_numpy(arrays["weights"])
             self.net.head.bias.data = torch.from_numpy(arrays["bias"])
         self.net.eval()
-        self._torch = torch
+        sparse_path = directory / SPARSE_FILE
+        self.sparse = load_sparse(sparse_path) if sparse_path.is_file() else None
 
     @property
     def labels(self) -> list[str]:
         return list(self.settings.labels)
 
+    def components(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int = 32
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cross-encoder probabilities and TF-IDF probabilities (None without a sparse model)."""
+        dense = predict_pairs(self.net, self.tokenizer, pairs, self.settings.max_length, batch_size)
+        sparse = sparse_proba(self.sparse, pairs, self.labels) if self.sparse is not None and len(pairs) else None
+        return dense, sparse
+
     def predict_proba(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-        return predict_pairs(self.net, self.tokenizer, pairs, self.settings.max_length, batch_size)
+        dense, sparse = self.components(pairs, batch_size)
+        if sparse is None:
+            return dense
+        weight = self.settings.blend_weight
+        return np.asarray(weight * dense + (1.0 - weight) * sparse)
+
+
+def pair_text(pair: tuple[str, str]) -> str:
+    """How the TF-IDF stance model reads a pair."""
+    return f"{pair[0]} || {pair[1]}"
+
+
+def load_sparse(path: Path) -> Any:
+    import joblib
+
+    return joblib.load(path)
+
+
+def sparse_proba(model: Any, pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> np.ndarray:
+    """Probabilities of a scikit-learn text pipeline, columns reordered to ``labels`` (absent classes 0)."""
+    raw = model.predict_proba([pair_text(p) for p in pairs])
+    classes = [str(c) for c in model.classes_]
+    out = np.zeros((len(pairs), len(labels)), dtype=np.float32)
+    for j, label in enumerate(labels):
+        if label in classes:
+            out[:, j] = raw[:, classes.index(label)]
+    return out
 
 
 def predict_pairs(

@@ -106,12 +106,20 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     import mlflow
 
     from serving.predictor import Predictor
-    from training.stance_run import evaluate_end_to_end, train_actor_stance
+    from serving.stance import STANCE_DIR
+    from training.stance_run import evaluate_end_to_end, save_settings, train_actor_stance, tune_none_cut
 
     started = time.time()
     stance = train_actor_stance(cfg, corpus, package_dir, progress)
-    progress("scoring dev and test end to end (topics -> actors -> stances)")
-    stance.metrics.update(evaluate_end_to_end(Predictor.from_directory(package_dir, backend="onnx"), corpus, cfg))
+    progress("tuning the 'none' cut on dev end to end (topics -> actors -> stances)")
+    predictor = Predictor.from_directory(package_dir, backend="onnx")
+    assert predictor.actor_stance is not None
+    cut, dev_f1 = tune_none_cut(predictor, corpus.splits["dev"])
+    predictor.actor_stance.scorer.settings.none_threshold = cut
+    save_settings(predictor.actor_stance.scorer.settings, package_dir / STANCE_DIR)
+    stance.selection |= {"stance_none_threshold": cut, "stance_dev_triplet_f1_at_cut": dev_f1}
+    progress("scoring dev and test end to end")
+    stance.metrics.update(evaluate_end_to_end(predictor, corpus, cfg))
     stance.seconds = time.time() - started
     mlflow.log_metrics({k: float(v) for k, v in (stance.metrics | stance.selection).items()})
     mlflow.log_metric("stance_train_seconds", stance.seconds)

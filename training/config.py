@@ -60,6 +60,7 @@ class TrainConfig:
     stance_context_sentences: int = 1
     stance_none_per_topic: int = 2
     stance_propositions: dict[str, str] = field(default_factory=dict)
+    stance_blend_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
     # registry
     model_name: str = "stancewatch"
     alias: str = "champion"
@@ -103,6 +104,10 @@ class TrainConfig:
             (
                 self.stance_lr > 0 and self.stance_head_lr > 0,
                 f"stance_lr and stance_head_lr must be > 0, found {self.stance_lr}, {self.stance_head_lr}",
+            ),
+            (
+                bool(self.stance_blend_weights) and all(0 <= w <= 1 for w in self.stance_blend_weights),
+                f"stance_blend_weights must be numbers in [0, 1], found {self.stance_blend_weights}",
             ),
             (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
             (

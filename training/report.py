@@ -87,6 +87,7 @@ def stance_table(stance: StanceRun) -> str:
             cells = [f"{m[key.format(s)]:.3f}" for s in ("dev", "test")]
         lines.append(f"{title:<42}{cells[0]:>8}{cells[1]:>8}")
     lines.append(
-        f"(none cut {stance.selection['stance_none_threshold']:.2f} chosen on dev; {stance.seconds / 60:.1f} min)"
+        f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, "
+        f"none cut {stance.selection['stance_none_threshold']:.2f}; {stance.seconds / 60:.1f} min)"
     )
     return "\n".join(lines)

@@ -15,8 +15,9 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
+from sklearn.pipeline import Pipeline, make_pipeline
 
-from serving.stance import STANCES, StanceSettings, build_net, decide, save_net
+from serving.stance import STANCES, StanceSettings, build_net, decide, pair_text, save_net
 
 Pair = tuple[str, str]
 
@@ -39,15 +40,22 @@ def stance_macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Seque
     return float(f1_score(list(gold), list(predicted), labels=list(labels), average="macro", zero_division=0))
 
 
+def fit_tfidf(train: Sequence[Pair], train_labels: Sequence[str], seed: int = 13) -> Pipeline:
+    """TF-IDF (1-2 grams) over 'first || second' with a class-balanced multinomial logistic regression."""
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True),
+        LogisticRegression(C=10, class_weight="balanced", max_iter=5000, random_state=seed),
+    )
+    return model.fit([pair_text(p) for p in train], list(train_labels))
+
+
 def tfidf_baseline(
     train: Sequence[Pair], train_labels: Sequence[str], test: Sequence[Pair], seed: int = 13
 ) -> list[str]:
-    """TF-IDF (1-2 grams) over 'first || second' with a class-balanced multinomial logistic regression."""
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
-    matrix = vectorizer.fit_transform([" ".join(p) for p in train])
-    model = LogisticRegression(C=10, class_weight="balanced", max_iter=5000, random_state=seed)
-    model.fit(matrix, list(train_labels))
-    return [str(p) for p in model.predict(vectorizer.transform([" ".join(p) for p in test]))]
+    """The TF-IDF + LR stance baseline: fit on ``train``, predict ``test``."""
+    if not test:
+        return []
+    return [str(p) for p in fit_tfidf(train, train_labels, seed).predict([pair_text(p) for p in test])]
 
 
 def train_stance(
@@ -123,9 +131,16 @@ def engaged_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return 2 * hits / (n_pred + n_gold) if n_pred + n_gold else 0.0
 
 
+CUT_GRID = tuple(float(t) for t in np.round(np.linspace(0.05, 0.95, 19), 2))
+
+
+def best_on_grid(scores: dict[float, float], prefer: float) -> float:
+    """The grid point with the best score; ties go to the point nearest ``prefer``."""
+    return max(scores, key=lambda t: (round(scores[t], 6), -abs(t - prefer)))
+
+
 def tune_none_threshold(probabilities: np.ndarray, gold: Sequence[str], labels: Sequence[str]) -> tuple[float, float]:
     """The P(none) cut that maximises engaged-stance F1 on dev pairs (ties: the cut nearest 0.5)."""
-    grid = np.round(np.linspace(0.05, 0.95, 19), 2)
-    scores = {float(t): engaged_f1(gold, [s for s, _ in decide(probabilities, labels, float(t))]) for t in grid}
-    best = max(scores, key=lambda t: (round(scores[t], 6), -abs(t - 0.5)))
+    scores = {t: engaged_f1(gold, [s for s, _ in decide(probabilities, labels, t)]) for t in CUT_GRID}
+    best = best_on_grid(scores, 0.5)
     return best, scores[best]

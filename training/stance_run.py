@@ -13,15 +13,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import joblib
+import numpy as np
+
 from serving.actor_stance import candidates
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
 from serving.predictor import Predictor
-from serving.stance import SETTINGS_FILE, STANCE_DIR, StanceScorer, StanceSettings
+from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, decide
 from training.config import TrainConfig
 from training.data import Article, Corpus
 from training.finetune import use_bf16
-from training.stance import StanceTraining, stance_macro_f1, tfidf_baseline, train_stance, tune_none_threshold
+from training.stance import (
+    CUT_GRID,
+    StanceTraining,
+    best_on_grid,
+    fit_tfidf,
+    stance_macro_f1,
+    tfidf_baseline,
+    train_stance,
+)
 from training.stance_data import StanceExample, build_examples
 from training.stance_eval import Triplet, actor_scores, triplet_scores
 
@@ -80,14 +91,65 @@ def train_actor_stance(
         package_dir / STANCE_DIR,
         run.curve.append,
     )
+    joblib.dump(fit_tfidf(pairs["train"], labels["train"], cfg.seed), out / SPARSE_FILE)
     scorer = StanceScorer(out)
-    dev_probs = scorer.predict_proba(pairs["dev"])
-    settings.none_threshold, dev_engaged = tune_none_threshold(dev_probs, labels["dev"], settings.labels)
-    (out / SETTINGS_FILE).write_text(json.dumps(asdict(settings), indent=2, sort_keys=True))
-    run.selection = {"stance_none_threshold": settings.none_threshold, "stance_dev_engaged_f1": dev_engaged}
+    settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
+    save_settings(settings, out)
+    scorer.settings = settings
+    run.selection = {"stance_blend_weight": settings.blend_weight, **blend_scores}
     run.metrics.update(_gold_actor_scores(scorer, examples, pairs, labels))
     run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
     return run
+
+
+def save_settings(settings: StanceSettings, directory: Path) -> None:
+    (directory / SETTINGS_FILE).write_text(json.dumps(asdict(settings), indent=2, sort_keys=True))
+
+
+def _engaged_macro_f1(probabilities: np.ndarray, labels: Sequence[str], gold: Sequence[str]) -> float:
+    """Macro-F1 of the likeliest engaged stance against gold engaged stances (the actor is known)."""
+    engaged = [list(labels).index(s) for s in ENGAGED]
+    return stance_macro_f1(gold, [ENGAGED[k] for k in probabilities[:, engaged].argmax(axis=1)])
+
+
+def _choose_blend(
+    scorer: StanceScorer, pairs: Sequence[tuple[str, str]], labels: Sequence[str], weights: Sequence[float]
+) -> tuple[float, dict[str, float]]:
+    """The cross-encoder/TF-IDF blend weight with the best dev macro-F1 on gold actors (ties: nearest 0.5)."""
+    keep = [i for i, label in enumerate(labels) if label != "none"]
+    dense, sparse = scorer.components([pairs[i] for i in keep])
+    assert sparse is not None
+    gold = [labels[i] for i in keep]
+    scores = {float(w): _engaged_macro_f1(w * dense + (1 - w) * sparse, scorer.labels, gold) for w in weights}
+    best = best_on_grid(scores, 0.5)
+    return best, {f"stance_dev_f1_blend_{w}": v for w, v in scores.items()}
+
+
+def tune_none_cut(predictor: Predictor, articles: Sequence[Article]) -> tuple[float, float]:
+    """The P(none) cut with the best end-to-end triplet F1 on ``articles`` (dev): every extracted actor of
+    every document with a predicted topic is asked, as in serving, so the cut sees the real share of 'none'."""
+    stage = predictor.actor_stance
+    if stage is None:
+        raise ValueError("the predictor has no stance stage; train with stance: true")
+    predictor.actor_stance = None  # topics only
+    try:
+        predictions = predictor.predict([{"id": a.id, "title": a.title, "text": a.text} for a in articles])
+    finally:
+        predictor.actor_stance = stage
+    settings = stage.scorer.settings
+    texts = [a.full_text() for a in articles]
+    _, asked = candidates(texts, [p.present_topics() for p in predictions], stage.extractor, settings)
+    probabilities = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
+    gold = [gold_triplets(a) for a in articles]
+    scores = {}
+    for cut in CUT_GRID:
+        triplets: list[list[Triplet]] = [[] for _ in articles]
+        for c, (stance, _) in zip(asked, decide(probabilities, settings.labels, cut), strict=True):
+            if stance != "none":
+                triplets[c.doc].append((c.actor.name, c.topic, stance))
+        scores[cut] = triplet_scores(triplets, gold)["f1"]
+    best = best_on_grid(scores, 0.5)
+    return best, scores[best]
 
 
 def _label_counts(labels: Sequence[str]) -> dict[str, int]:
@@ -107,14 +169,12 @@ def _gold_actor_scores(
         keep = [i for i, label in enumerate(labels[split]) if label != "none"]
         gold = [labels[split][i] for i in keep]
         probs = scorer.predict_proba([pairs[split][i] for i in keep])
-        engaged = [scorer.labels.index(s) for s in ENGAGED]
-        predicted = [ENGAGED[k] for k in probs[:, engaged].argmax(axis=1)]
         baseline = tfidf_baseline(
             [pairs["train"][i] for i in keep_train],
             [labels["train"][i] for i in keep_train],
             [pairs[split][i] for i in keep],
         )
-        out[f"stance_gold_actors.{split}.model_macro_f1"] = stance_macro_f1(gold, predicted)
+        out[f"stance_gold_actors.{split}.model_macro_f1"] = _engaged_macro_f1(probs, scorer.labels, gold)
         out[f"stance_gold_actors.{split}.tfidf_macro_f1"] = stance_macro_f1(gold, baseline)
         out[f"stance_gold_actors.{split}.pairs"] = float(len(gold))
     return out
