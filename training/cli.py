@@ -119,7 +119,7 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     save_settings(predictor.actor_stance.scorer.settings, package_dir / STANCE_DIR)
     stance.selection |= {"stance_none_threshold": cut, "stance_dev_triplet_f1_at_cut": dev_f1}
     progress("scoring dev and test end to end")
-    stance.metrics.update(evaluate_end_to_end(predictor, corpus, cfg))
+    stance.metrics.update(evaluate_end_to_end(predictor, corpus))
     stance.seconds = time.time() - started
     mlflow.log_metrics({k: float(v) for k, v in (stance.metrics | stance.selection).items()})
     mlflow.log_metric("stance_train_seconds", stance.seconds)

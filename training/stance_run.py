@@ -20,7 +20,7 @@ from serving.actor_stance import candidates
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
 from serving.predictor import Predictor
-from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, decide
+from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, decide, pair_text
 from training.config import TrainConfig
 from training.data import Article, Corpus
 from training.finetune import use_bf16
@@ -180,16 +180,17 @@ def _gold_actor_scores(
     return out
 
 
-def evaluate_end_to_end(predictor: Predictor, corpus: Corpus, cfg: TrainConfig) -> dict[str, float]:
-    """Triplet scores of the packaged predictor and of the TF-IDF pipeline; actor recall/precision."""
-    if predictor.actor_stance is None:
-        raise ValueError("the predictor has no stance stage; train with stance: true")
+def evaluate_end_to_end(predictor: Predictor, corpus: Corpus) -> dict[str, float]:
+    """Triplet scores of the packaged predictor and of the TF-IDF pipeline; actor recall/precision.
+
+    The TF-IDF pipeline's stance classifier is the package's own TF-IDF stance model (fitted on the
+    same train pairs), used alone instead of blended.
+    """
+    if predictor.actor_stance is None or predictor.actor_stance.scorer.sparse is None:
+        raise ValueError("the predictor has no stance stage with a TF-IDF model; train with stance: true")
     extractor = predictor.actor_stance.extractor
     settings = predictor.actor_stance.scorer.settings
-    train = build_examples(
-        corpus.splits["train"], extractor, settings.context_sentences, cfg.stance_none_per_topic, cfg.seed
-    )
-    train_pairs, train_labels = [e.pair(settings) for e in train], [e.label for e in train]
+    sparse = predictor.actor_stance.scorer.sparse
     out: dict[str, float] = {}
     for split in EVAL_SPLITS:
         articles = corpus.splits[split]
@@ -200,9 +201,8 @@ def evaluate_end_to_end(predictor: Predictor, corpus: Corpus, cfg: TrainConfig) 
             [(actor.name, t, s.stance) for actor in p.actors for t, s in actor.stances.items()] for p in predictions
         ]
         _, asked = candidates(texts, [p.present_topics() for p in predictions], extractor, settings)
-        baseline_labels = tfidf_baseline(
-            train_pairs, train_labels, [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
-        )
+        asked_pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
+        baseline_labels = [str(x) for x in sparse.predict([pair_text(p) for p in asked_pairs])] if asked else []
         baseline: list[list[Triplet]] = [[] for _ in articles]
         for c, label in zip(asked, baseline_labels, strict=True):
             if label != "none":
