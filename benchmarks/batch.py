@@ -62,7 +62,7 @@ def test_f1(model: str, tracking_uri: str) -> dict[str, float]:
 
     scores = {}
     corpus = None
-    for backend in ("torch", "onnx"):
+    for backend in ("torch", "auto"):
         p = Predictor.load(model, tracking_uri=tracking_uri, backend=backend)
         corpus = corpus or build_corpus(ROOT / "data" / "articles.jsonl", p.labels)
         probs = p.predict_proba(corpus.texts("test")).probabilities

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from stance_data_public import Split, fnc1, newsmtsc, pstance, semeval, vast  # noqa: E402
 
+from serving.backends import cpu_has_bf16  # noqa: E402
 from serving.encoder import default_encoder_path  # noqa: E402
 from serving.stance import StanceScorer, StanceSettings  # noqa: E402
-from training.finetune import cpu_has_bf16  # noqa: E402
 from training.stance import StanceTraining, tfidf_baseline, train_stance  # noqa: E402
 
 

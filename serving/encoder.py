@@ -50,7 +50,7 @@ def mean_pool(hidden: Any, mask: Any) -> Any:
 class TorchEncoder:
     """Encodes token windows with a transformers ``AutoModel`` on the CPU."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, bf16: bool = False) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -60,6 +60,7 @@ class TorchEncoder:
         self.path = str(path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
         self.model = AutoModel.from_pretrained(self.path).eval()
+        self.bf16 = bf16
         self._torch = torch
 
     @property
@@ -70,7 +71,7 @@ class TorchEncoder:
         """One normalised embedding per window (rows in the input order)."""
         out = np.zeros((len(windows), self.dim), dtype=np.float32)
         torch = self._torch
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for batch in length_batches(windows, batch_size):
                 ids, mask = pad_batch([windows[i] for i in batch], self.tokenizer.pad_token_id or 0)
                 ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)

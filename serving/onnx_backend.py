@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +15,12 @@ ONNX_FP32 = "model.onnx"
 ONNX_INT8 = "model.int8.onnx"
 
 
-def export_onnx(encoder_dir: Path, quantize: bool = True) -> list[Path]:
-    """Write ``model.onnx`` (and ``model.int8.onnx``) next to the encoder's weights."""
+def export_onnx(encoder_dir: Path, quantize: bool = True, token_types: bool = False) -> list[Path]:
+    """Write ``model.onnx`` (and ``model.int8.onnx``) next to the encoder's weights.
+
+    ``token_types`` adds a ``token_type_ids`` input, which sentence-pair models (the stance
+    cross-encoder) need; the topic windows are single segments and leave it out.
+    """
     import torch
     from transformers import AutoModel
 
@@ -26,21 +31,28 @@ def export_onnx(encoder_dir: Path, quantize: bool = True) -> list[Path]:
             super().__init__()
             self.model = AutoModel.from_pretrained(encoder_dir, attn_implementation="eager").eval()
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # type: ignore[no-any-return]
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+        ) -> torch.Tensor:
+            inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                inputs["token_type_ids"] = token_type_ids
+            return self.model(**inputs).last_hidden_state  # type: ignore[no-any-return]
 
     model = Hidden().eval()
     ids = torch.ones((2, 16), dtype=torch.long)
+    example = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if token_types else [])
     fp32 = encoder_dir / ONNX_FP32
     axes = {0: "batch", 1: "tokens"}
     with torch.inference_mode():
         torch.onnx.export(
             model,
-            (ids, torch.ones_like(ids)),
+            tuple(example[name] for name in names),
             str(fp32),
-            input_names=["input_ids", "attention_mask"],
+            input_names=names,
             output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            dynamic_axes={name: axes for name in [*names, "last_hidden_state"]},
             opset_version=17,
             dynamo=False,
         )
@@ -73,23 +85,28 @@ def ffn_output_matmuls(graph: Path) -> list[str]:
     return [n for n in names if "/output/dense/" in n and "/attention/" not in n]
 
 
+def onnx_session(graph: Path, threads: int | None = None) -> Any:
+    """A CPU inference session using ``threads`` (default: OMP_NUM_THREADS, else every core)."""
+    import onnxruntime as ort
+
+    if not graph.is_file():
+        raise FileNotFoundError(
+            f"{graph} not found: this model was packaged without an ONNX export; use backend 'torch' or retrain"
+        )
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Same contract as ``TorchEncoder``: normalised mean-pooled embeddings per window."""
 
     def __init__(self, path: str | Path, quantized: bool = False, threads: int | None = None) -> None:
-        import onnxruntime as ort
         from transformers import AutoTokenizer
 
         self.path = str(path)
-        graph = Path(path) / (ONNX_INT8 if quantized else ONNX_FP32)
-        if not graph.is_file():
-            raise FileNotFoundError(
-                f"{graph} not found: this model was packaged without an ONNX export; use backend 'torch' or retrain"
-            )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(Path(path) / (ONNX_INT8 if quantized else ONNX_FP32), threads)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 0) or self._probe_dim()
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from serving.actor_stance import ActorStance, load_actor_stance
+from serving.backends import resolve_backend
 from serving.heads import LinearHead, SparseModel
 from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, find_package
 from serving.registry import resolve_model
@@ -105,7 +106,7 @@ class Predictor:
         encoder = load_encoder(root / ENCODER_DIR, backend, str(manifest.extra.get("onnx_variant", "torch")))
         head = LinearHead.load(root / HEAD_FILE)
         sparse = SparseModel.load(root / SPARSE_FILE) if (root / SPARSE_FILE).is_file() else None
-        stage = load_actor_stance(root / STANCE_DIR) if actors else None
+        stage = load_actor_stance(root / STANCE_DIR, backend) if actors else None
         return cls(
             manifest, encoder, head, sparse, version=version, source=source or str(directory), actor_stance=stage
         )
@@ -190,22 +191,15 @@ def blend(dense: np.ndarray, sparse: np.ndarray, weight: float) -> np.ndarray:
     return np.clip(weight * dense + (1.0 - weight) * sparse, 0.0, 1.0)
 
 
-BACKENDS = ("torch", "onnx", "onnx-fp32", "onnx-int8")
+def load_encoder(path: Path, backend: str, recommended: str = "torch") -> WindowEncoder:
+    """The window encoder for ``backend`` (see ``serving.backends``); 'auto' runs ``recommended``."""
+    from serving.onnx_backend import ONNX_FP32
 
-
-def load_encoder(path: Path, backend: str, recommended: str = "onnx-fp32") -> WindowEncoder:
-    """The window encoder: 'torch', 'onnx-fp32', 'onnx-int8', or 'onnx' (the variant training validated)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, found '{backend}'")
-    if backend == "torch":
+    variant = resolve_backend(backend, recommended, (path / ONNX_FP32).is_file())
+    if variant.startswith("torch"):
         from serving.encoder import TorchEncoder
 
-        return TorchEncoder(path)
-    from serving.onnx_backend import ONNX_FP32, OnnxEncoder
+        return TorchEncoder(path, bf16=variant == "torch-bf16")
+    from serving.onnx_backend import OnnxEncoder
 
-    variant = recommended if backend == "onnx" else backend
-    if variant == "torch" or (backend == "onnx" and not (path / ONNX_FP32).is_file()):
-        from serving.encoder import TorchEncoder
-
-        return TorchEncoder(path)  # no validated ONNX export in this package
     return OnnxEncoder(path, quantized=variant == "onnx-int8")

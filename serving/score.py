@@ -21,7 +21,7 @@ class ScoreOptions:
     output: Path
     model_uri: str = "models:/stancewatch@champion"
     tracking_uri: str = "sqlite:///mlruns/mlflow.db"
-    backend: str = "onnx"
+    backend: str = "auto"
     actors: bool = True
     fmt: str = "parquet"
     part_size: int = 512

@@ -11,9 +11,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from serving.pair_nets import PairNet
 
 STANCES = ("favor", "against", "neutral", "none")
 DEFAULT_PROPOSITIONS = {
@@ -35,6 +38,7 @@ class StanceSettings:
     context_sentences: int = 1
     none_threshold: float = 0.5
     blend_weight: float = 1.0  # weight of the cross-encoder against the TF-IDF stance model (sparse.joblib)
+    onnx_variant: str = "torch"  # the ONNX variant training validated on dev ('onnx-int8', 'onnx-fp32' or 'torch')
 
     def proposition(self, topic: str) -> str:
         return self.propositions.get(topic, topic.replace("_", " "))
@@ -79,9 +83,10 @@ def save_net(net: Any, tokenizer: Any, settings: StanceSettings, directory: Path
 class StanceScorer:
     """A loaded stance model: ``predict_proba(pairs)`` -> (n, len(labels)) softmax probabilities."""
 
-    def __init__(self, directory: str | Path) -> None:
-        import torch
+    def __init__(self, directory: str | Path, backend: str = "torch") -> None:
         from transformers import AutoTokenizer
+
+        from serving.pair_nets import load_pair_net
 
         directory = Path(directory)
         settings_path = directory / SETTINGS_FILE
@@ -89,11 +94,7 @@ class StanceScorer:
             raise ValueError(f"{directory} is not a stance model: {SETTINGS_FILE} not found")
         self.settings = StanceSettings(**json.loads(settings_path.read_text()))
         self.tokenizer = AutoTokenizer.from_pretrained(str(directory / "encoder"))
-        self.net = build_net(directory / "encoder", len(self.settings.labels))
-        with np.load(directory / "head.npz") as arrays:
-            self.net.head.weight.data = torch.from_numpy(arrays["weights"])
-            self.net.head.bias.data = torch.from_numpy(arrays["bias"])
-        self.net.eval()
+        self.net = load_pair_net(directory, len(self.settings.labels), backend, self.settings.onnx_variant)
         sparse_path = directory / SPARSE_FILE
         self.sparse = load_sparse(sparse_path) if sparse_path.is_file() else None
 
@@ -105,7 +106,7 @@ class StanceScorer:
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 32
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Cross-encoder probabilities and TF-IDF probabilities (None without a sparse model)."""
-        dense = predict_pairs(self.net, self.tokenizer, pairs, self.settings.max_length, batch_size)
+        dense = predict_pairs(self.net, self.tokenizer, pairs, self.settings.max_length, len(self.labels), batch_size)
         sparse = sparse_proba(self.sparse, pairs, self.labels) if self.sparse is not None and len(pairs) else None
         return dense, sparse
 
@@ -140,25 +141,29 @@ def sparse_proba(model: Any, pairs: Sequence[tuple[str, str]], labels: Sequence[
 
 
 def predict_pairs(
-    net: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], max_length: int, batch_size: int = 32
+    net: PairNet,
+    tokenizer: Any,
+    pairs: Sequence[tuple[str, str]],
+    max_length: int,
+    n_labels: int,
+    batch_size: int = 32,
 ) -> np.ndarray:
-    """Softmax probabilities for sentence pairs, longest-first batches to waste little padding."""
-    import torch
-
-    out = np.zeros((len(pairs), net.head.out_features), dtype=np.float32)
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][1]))
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            inputs = tokenizer(
-                [pairs[i][0] for i in idx],
-                [pairs[i][1] for i in idx],
-                truncation="only_second",
-                max_length=max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            out[idx] = torch.softmax(net(**inputs).float(), dim=-1).numpy()
+    """Softmax probabilities for sentence pairs, in batches of similar length to waste little padding."""
+    out = np.zeros((len(pairs), n_labels), dtype=np.float32)
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = tokenizer(
+            [pairs[i][0] for i in idx],
+            [pairs[i][1] for i in idx],
+            truncation="only_second",
+            max_length=max_length,
+            padding=True,
+            return_tensors="np",
+        )
+        logits = net.logits(dict(batch))
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        out[idx] = exp / exp.sum(axis=1, keepdims=True)
     return out
 
 

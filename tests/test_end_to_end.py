@@ -55,8 +55,8 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     again = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri).predict_proba(corpus.texts("test"))
     np.testing.assert_allclose(probs, again.probabilities, atol=1e-6)
 
-    # the ONNX export travels with the model and matches torch; "onnx" picks the variant validated on dev
-    assert predictor.manifest.extra["onnx_variant"] in ("onnx-int8", "onnx-fp32", "torch")
+    # the ONNX export travels with the model and matches torch; "auto" picks the variant validated on dev
+    assert predictor.manifest.extra["onnx_variant"] in ("onnx-int8", "onnx-fp32", "torch-bf16", "torch")
     import onnx as onnx_lib
 
     int8_graph = onnx_lib.load(str(Path(predictor.encoder.path) / "model.int8.onnx")).graph  # type: ignore[attr-defined]
@@ -85,7 +85,7 @@ def _serve_registered_model(tracking_uri: str, seed_article: dict[str, object]) 
     from serving.api.app import create_app
     from serving.api.settings import Settings
 
-    settings = Settings(tracking_uri=tracking_uri, backend="onnx", max_wait_ms=0)
+    settings = Settings(tracking_uri=tracking_uri, backend="auto", max_wait_ms=0)
     with TestClient(create_app(settings)) as client:
         for _ in range(600):
             if client.get("/readyz").status_code == 200:

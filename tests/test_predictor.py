@@ -113,3 +113,24 @@ def test_actor_stance_stage_contract(tiny_stance_package: Path) -> None:
 
     topics_only = Predictor.from_directory(tiny_stance_package, actors=False)
     assert not topics_only.has_actors and topics_only.predict(text)[0].actors == []
+
+
+def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
+    """The stance encoder's ONNX export (with token types for sentence pairs) reproduces torch."""
+    import json
+
+    from serving.stance import StanceScorer
+
+    stance_dir = tiny_stance_package / "stance"
+    recorded = json.loads((stance_dir / "stance.json").read_text())["onnx_variant"]
+    assert recorded in ("torch", "torch-bf16", "onnx-fp32", "onnx-int8")
+    pairs = [
+        ("Kremlin critics. The state should control the internet.", "Kremlin critics condemned the ban."),
+        ("Russian authorities. Foreign forces interfere.", "Russian authorities defended the block of the site."),
+    ]
+    reference = StanceScorer(stance_dir, backend="torch").components(pairs)[0]
+    fp32 = StanceScorer(stance_dir, backend="onnx-fp32").components(pairs)[0]
+    np.testing.assert_allclose(fp32, reference, atol=1e-4)
+    np.testing.assert_allclose(fp32.sum(axis=1), 1.0, atol=1e-5)
+    int8 = StanceScorer(stance_dir, backend="onnx-int8").components(pairs)[0]
+    assert np.abs(int8 - reference).max() < 0.2  # quantized, close but not equal

@@ -112,7 +112,7 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     started = time.time()
     stance = train_actor_stance(cfg, corpus, package_dir, progress)
     progress("tuning the 'none' cut on dev end to end (topics -> actors -> stances)")
-    predictor = Predictor.from_directory(package_dir, backend="onnx")
+    predictor = Predictor.from_directory(package_dir, backend="auto")
     assert predictor.actor_stance is not None
     cut, dev_f1 = tune_none_cut(predictor, corpus.splits["dev"])
     predictor.actor_stance.scorer.settings.none_threshold = cut
@@ -121,7 +121,9 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     progress("scoring dev and test end to end")
     stance.metrics.update(evaluate_end_to_end(predictor, corpus))
     stance.seconds = time.time() - started
-    mlflow.log_metrics({k: float(v) for k, v in (stance.metrics | stance.selection).items()})
+    chosen = stance.metrics | stance.selection
+    mlflow.log_metrics({k: float(v) for k, v in chosen.items() if not isinstance(v, str)})
+    mlflow.log_params({f"selected_{k}": v for k, v in chosen.items() if isinstance(v, str)})
     mlflow.log_metric("stance_train_seconds", stance.seconds)
     for step, loss in enumerate(stance.curve):
         mlflow.log_metric("stance_loss", loss, step=step)

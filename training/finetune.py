@@ -9,21 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from serving.backends import cpu_has_bf16
 from serving.encoder import mean_pool, set_threads
 from serving.heads import LinearHead
 
 log = logging.getLogger(__name__)
 StepHook = Callable[[int, float], None]
 CLASSIFIER_HEAD = "classifier_head.npz"  # the head trained jointly with the encoder (classify objective)
-
-
-def cpu_has_bf16() -> bool:
-    """True where the CPU runs bfloat16 matmuls natively (AVX512-BF16 or AMX)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def use_bf16(setting: str) -> bool:

@@ -88,6 +88,7 @@ def stance_table(stance: StanceRun) -> str:
         lines.append(f"{title:<42}{cells[0]:>8}{cells[1]:>8}")
     lines.append(
         f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, "
-        f"none cut {stance.selection['stance_none_threshold']:.2f}; {stance.seconds / 60:.1f} min)"
+        f"none cut {stance.selection['stance_none_threshold']:.2f}, "
+        f"backend {stance.selection.get('stance_onnx_variant', 'torch')}; {stance.seconds / 60:.1f} min)"
     )
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import joblib
@@ -23,6 +24,7 @@ from serving.predictor import Predictor
 from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, decide, pair_text
 from training.config import TrainConfig
 from training.data import Article, Corpus
+from training.export import choose_stance_variant
 from training.finetune import use_bf16
 from training.stance import (
     CUT_GRID,
@@ -43,7 +45,7 @@ ENGAGED = ("favor", "against", "neutral")
 @dataclass
 class StanceRun:
     metrics: dict[str, float] = field(default_factory=dict)
-    selection: dict[str, float] = field(default_factory=dict)
+    selection: dict[str, float | str] = field(default_factory=dict)
     curve: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -95,8 +97,15 @@ def train_actor_stance(
     scorer = StanceScorer(out)
     settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
     save_settings(settings, out)
-    scorer.settings = settings
     run.selection = {"stance_blend_weight": settings.blend_weight, **blend_scores}
+    if cfg.onnx_export:
+        progress("exporting the stance encoder to ONNX and checking it on dev")
+        dev_f1 = partial(_dev_gold_f1, pairs=pairs["dev"], labels=labels["dev"])
+        variants = choose_stance_variant(out, dev_f1, cfg.onnx_tolerance)
+        settings.onnx_variant = str(variants.pop("stance_onnx_variant"))
+        save_settings(settings, out)
+        run.selection |= {"stance_onnx_variant": settings.onnx_variant, **variants}
+    scorer = StanceScorer(out, backend="auto")
     run.metrics.update(_gold_actor_scores(scorer, examples, pairs, labels))
     run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
     return run
@@ -110,6 +119,15 @@ def _engaged_macro_f1(probabilities: np.ndarray, labels: Sequence[str], gold: Se
     """Macro-F1 of the likeliest engaged stance against gold engaged stances (the actor is known)."""
     engaged = [list(labels).index(s) for s in ENGAGED]
     return stance_macro_f1(gold, [ENGAGED[k] for k in probabilities[:, engaged].argmax(axis=1)])
+
+
+def _dev_gold_f1(
+    scorer: StanceScorer, pairs: Sequence[tuple[str, str]], labels: Sequence[str]
+) -> tuple[float, np.ndarray]:
+    """Gold-actor macro-F1 on the engaged dev pairs, and the probabilities of every dev pair."""
+    probs = scorer.predict_proba(pairs)
+    keep = [i for i, label in enumerate(labels) if label != "none"]
+    return _engaged_macro_f1(probs[keep], scorer.labels, [labels[i] for i in keep]), probs
 
 
 def _choose_blend(

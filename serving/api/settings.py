@@ -16,9 +16,9 @@ class Settings(BaseSettings):
     model_uri: str = Field("models:/stancewatch@champion", description="models:/NAME@ALIAS, models:/NAME/N or a dir")
     tracking_uri: str = "sqlite:///mlruns/mlflow.db"
     backend: str = Field(
-        "onnx",
-        pattern="^(torch|onnx|onnx-fp32|onnx-int8)$",
-        description="onnx = the ONNX variant validated on dev at training time, else torch",
+        "auto",
+        pattern="^(auto|torch|torch-bf16|onnx-fp32|onnx-int8|onnx)$",
+        description="auto (or its older name onnx) = the fastest variant training validated on dev",
     )
     actors: bool = Field(True, description="actors with stances in answers (when the model has a stance stage)")
     api_key: SecretStr | None = Field(None, description="Bearer token; auth is off when unset")

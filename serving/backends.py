@@ -1,0 +1,40 @@
+"""Inference backends for the encoders (topic windows and stance pairs) and how a request resolves.
+
+Concrete variants: ``torch`` (fp32), ``torch-bf16`` (bfloat16 autocast; only where the CPU has native
+bf16, AVX512-BF16 or AMX), ``onnx-fp32`` and ``onnx-int8`` (ONNX Runtime). ``auto`` runs the variant
+training validated on dev for this package (the fastest one within the tolerance of torch); ``onnx`` is
+its older name and means the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BACKENDS = ("auto", "torch", "torch-bf16", "onnx-fp32", "onnx-int8", "onnx")
+ONNX_VARIANTS = ("onnx-fp32", "onnx-int8")
+
+
+def cpu_has_bf16() -> bool:
+    """True where the CPU runs bfloat16 matmuls natively (AVX512-BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_backend(backend: str, recommended: str, has_onnx: bool) -> str:
+    """The variant to run for a requested ``backend``, given the package's validated ``recommended`` one."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; found '{backend}'")
+    automatic = backend in ("auto", "onnx")
+    variant = recommended if automatic else backend
+    if variant == "torch-bf16" and not cpu_has_bf16():
+        if not automatic:
+            raise ValueError("backend 'torch-bf16' needs a CPU with AVX512-BF16 or AMX; use 'auto' or 'torch'")
+        variant = "onnx-fp32" if has_onnx else "torch"  # bf16 emulated in software is slower than fp32
+    if variant in ONNX_VARIANTS and not has_onnx:
+        if not automatic:
+            raise ValueError("this model was packaged without an ONNX export; use backend 'auto' or 'torch'")
+        variant = "torch"
+    return variant if variant in BACKENDS else "torch"
