@@ -43,6 +43,8 @@ def candidates(
     out: list[Candidate] = []
     for doc, (found, topics) in enumerate(zip(actors, present, strict=True)):
         for actor in found:
+            if len(actor.mentions) < settings.min_mentions:
+                continue
             context = actor_context(actor, settings.context_sentences)
             out.extend(Candidate(doc, actor, topic, context) for topic in topics)
     return actors, out

@@ -37,6 +37,7 @@ class StanceSettings:
     max_length: int = 192
     context_sentences: int = 1
     none_threshold: float = 0.5
+    min_mentions: int = 1  # actors mentioned fewer times are not asked (chosen on dev end to end)
     blend_weight: float = 1.0  # weight of the cross-encoder against the TF-IDF stance model (sparse.joblib)
     onnx_variant: str = "torch"  # the ONNX variant training validated on dev ('onnx-int8', 'onnx-fp32' or 'torch')
 

@@ -111,13 +111,18 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
 
     started = time.time()
     stance = train_actor_stance(cfg, corpus, package_dir, progress)
-    progress("tuning the 'none' cut on dev end to end (topics -> actors -> stances)")
+    progress("tuning the 'none' cut and the minimum mentions on dev end to end (topics -> actors -> stances)")
     predictor = Predictor.from_directory(package_dir, backend="auto")
     assert predictor.actor_stance is not None
-    cut, dev_f1 = tune_none_cut(predictor, corpus.splits["dev"])
+    cut, mentions, dev_f1 = tune_none_cut(predictor, corpus.splits["dev"])
     predictor.actor_stance.scorer.settings.none_threshold = cut
+    predictor.actor_stance.scorer.settings.min_mentions = mentions
     save_settings(predictor.actor_stance.scorer.settings, package_dir / STANCE_DIR)
-    stance.selection |= {"stance_none_threshold": cut, "stance_dev_triplet_f1_at_cut": dev_f1}
+    stance.selection |= {
+        "stance_none_threshold": cut,
+        "stance_min_mentions": float(mentions),
+        "stance_dev_triplet_f1_at_cut": dev_f1,
+    }
     progress("scoring dev and test end to end")
     stance.metrics.update(evaluate_end_to_end(predictor, corpus))
     stance.seconds = time.time() - started

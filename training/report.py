@@ -89,6 +89,7 @@ def stance_table(stance: StanceRun) -> str:
     lines.append(
         f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, "
         f"none cut {stance.selection['stance_none_threshold']:.2f}, "
+        f"min mentions {int(stance.selection.get('stance_min_mentions', 1))}, "
         f"backend {stance.selection.get('stance_onnx_variant', 'torch')}; {stance.seconds / 60:.1f} min)"
     )
     return "\n".join(lines)
