@@ -60,7 +60,7 @@ def test_f1(model: str, tracking_uri: str) -> dict[str, float]:
     from training.data import build_corpus
     from training.metrics import report
     from training.stance_eval import triplet_scores
-    from training.stance_run import gold_triplets
+    from training.stance_tune import gold_triplets
 
     scores = {}
     corpus = None

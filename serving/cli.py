@@ -74,7 +74,15 @@ def _score(args: argparse.Namespace) -> int:
         if args.engine == "spark":
             from serving.spark import score_with_spark
 
-            score_with_spark(args.input, Path(args.output), args.model, args.tracking_uri, args.master)
+            score_with_spark(
+                args.input,
+                Path(args.output),
+                args.model,
+                args.tracking_uri,
+                args.master,
+                backend=args.backend,
+                actors=not args.no_actors,
+            )
             return 0
         from serving.score import ScoreOptions, run_score
 

@@ -27,7 +27,14 @@ def spark_session(master: str | None) -> Any:
 
 
 def score_with_spark(
-    source: str, output: Path, model_uri: str, tracking_uri: str, master: str | None = None, spark: Any = None
+    source: str,
+    output: Path,
+    model_uri: str,
+    tracking_uri: str,
+    master: str | None = None,
+    spark: Any = None,
+    backend: str = "auto",
+    actors: bool = True,
 ) -> int:
     """Score a Parquet file/folder with columns ``text`` (optional ``title``, ``id``) into Parquet."""
     import mlflow
@@ -42,7 +49,13 @@ def score_with_spark(
     for column in ("id", "title"):
         if column not in frame.columns:
             frame = frame.withColumn(column, F.lit(None).cast("string"))
-    udf = mlflow.pyfunc.spark_udf(spark, model_uri, env_manager="local", result_type=_result_type(model_uri))
+    udf = mlflow.pyfunc.spark_udf(
+        spark,
+        model_uri,
+        env_manager="local",
+        result_type=_result_type(model_uri),
+        model_config={"backend": backend, "actors": actors},
+    )
     scored = frame.select(udf(F.struct("text", "title", "id")).alias("prediction")).select("prediction.*")
     scored.write.mode("overwrite").parquet(str(output))
     return int(spark.read.parquet(str(output)).count())

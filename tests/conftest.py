@@ -154,6 +154,9 @@ def tiny_stance_package(tiny_config, tiny_package: Path) -> Path:  # type: ignor
     """The tiny package plus a tiny actor-stance stage trained on the tiny corpus's gold actors."""
     from training.data import build_corpus
     from training.stance_run import train_actor_stance
+    from training.stance_tune import tune_stance_stage
 
-    train_actor_stance(tiny_config, build_corpus(tiny_config.data_path), tiny_package, progress=lambda _m: None)
+    corpus = build_corpus(tiny_config.data_path)
+    train_actor_stance(tiny_config, corpus, tiny_package, progress=lambda _m: None)
+    tune_stance_stage(tiny_package, corpus.splits["dev"], tiny_config.onnx_tolerance, export=True)
     return tiny_package

@@ -69,7 +69,7 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     _serve_registered_model(tiny_config.tracking_uri, seed_article)
 
     mlflow.set_tracking_uri(tiny_config.tracking_uri)
-    pyfunc = mlflow.pyfunc.load_model(uri)
+    pyfunc = mlflow.pyfunc.load_model(uri, model_config={"backend": "torch"})  # the path compared against
     frame = pyfunc.predict(pd.DataFrame([{"text": seed_article["text"], "title": seed_article["title"], "id": "seed"}]))
     assert list(frame["id"]) == ["seed"]
     for label in predictor.labels:

@@ -134,3 +134,37 @@ def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
     np.testing.assert_allclose(fp32.sum(axis=1), 1.0, atol=1e-5)
     int8 = StanceScorer(stance_dir, backend="onnx-int8").components(pairs)[0]
     assert np.abs(int8 - reference).max() < 0.2  # quantized, close but not equal
+
+
+def test_candidates_ask_present_topics_of_actors_with_enough_mentions() -> None:
+    from serving.actor_stance import candidates
+    from serving.actors import ExtractedActor, Mention
+    from serving.stance import StanceSettings
+
+    class Extractor:
+        def __init__(self) -> None:
+            self.parsed: list[str] = []
+
+        def extract_many(self, texts: list[str]) -> list[list[ExtractedActor]]:
+            self.parsed.extend(texts)
+            twice = ExtractedActor("Roskomnadzor", "government", [Mention(0, 3, "R", "s1"), Mention(5, 8, "R", "s2")])
+            once = ExtractedActor("Moscow", "country", [Mention(9, 12, "M", "s3")])
+            return [[twice, once] for _ in texts]
+
+    extractor = Extractor()
+    texts = ["on topic", "off topic", "both topics"]
+    present = [["internet_control"], [], ["internet_control", "foreign_interference"]]
+    found, asked = candidates(texts, present, extractor, StanceSettings(min_mentions=1))  # type: ignore[arg-type]
+    assert extractor.parsed == ["on topic", "both topics"]  # documents without a present topic are not parsed
+    assert [len(f) for f in found] == [2, 0, 2]
+    assert [(c.doc, c.actor.name, c.topic) for c in asked] == [
+        (0, "Roskomnadzor", "internet_control"),
+        (0, "Moscow", "internet_control"),
+        (2, "Roskomnadzor", "internet_control"),
+        (2, "Roskomnadzor", "foreign_interference"),
+        (2, "Moscow", "internet_control"),
+        (2, "Moscow", "foreign_interference"),
+    ]
+    assert asked[0].context == "s1"  # one context sentence by default
+    _, asked = candidates(texts, present, extractor, StanceSettings(min_mentions=2))  # type: ignore[arg-type]
+    assert {c.actor.name for c in asked} == {"Roskomnadzor"}

@@ -30,12 +30,14 @@ def test_spark_and_local_paths_agree_on_200_documents(tiny_config: TrainConfig, 
 
     spark = spark_session("local[2]")
     try:
-        count = score_with_spark(str(source), tmp_path / "spark-out", uri, tiny_config.tracking_uri, spark=spark)
+        count = score_with_spark(
+            str(source), tmp_path / "spark-out", uri, tiny_config.tracking_uri, spark=spark, backend="torch"
+        )
     finally:
         spark.stop()
     assert count == 200
     spark_rows = {r["id"]: r for r in pq.read_table(tmp_path / "spark-out").to_pylist()}
-    local = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri).predict(docs)
+    local = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend="torch").predict(docs)
     assert set(spark_rows) == {p.id for p in local}
     for prediction in local:
         row = spark_rows[prediction.id]

@@ -106,23 +106,14 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     import mlflow
 
     from serving.predictor import Predictor
-    from serving.stance import STANCE_DIR
-    from training.stance_run import evaluate_end_to_end, save_settings, train_actor_stance, tune_none_cut
+    from training.stance_run import evaluate_end_to_end, train_actor_stance
+    from training.stance_tune import tune_stance_stage
 
     started = time.time()
     stance = train_actor_stance(cfg, corpus, package_dir, progress)
-    progress("tuning the 'none' cut and the minimum mentions on dev end to end (topics -> actors -> stances)")
+    progress("choosing the stance backend, the 'none' cut and the minimum mentions on dev end to end")
+    stance.selection |= tune_stance_stage(package_dir, corpus.splits["dev"], cfg.onnx_tolerance, cfg.onnx_export)
     predictor = Predictor.from_directory(package_dir, backend="auto")
-    assert predictor.actor_stance is not None
-    cut, mentions, dev_f1 = tune_none_cut(predictor, corpus.splits["dev"])
-    predictor.actor_stance.scorer.settings.none_threshold = cut
-    predictor.actor_stance.scorer.settings.min_mentions = mentions
-    save_settings(predictor.actor_stance.scorer.settings, package_dir / STANCE_DIR)
-    stance.selection |= {
-        "stance_none_threshold": cut,
-        "stance_min_mentions": float(mentions),
-        "stance_dev_triplet_f1_at_cut": dev_f1,
-    }
     progress("scoring dev and test end to end")
     stance.metrics.update(evaluate_end_to_end(predictor, corpus))
     stance.seconds = time.time() - started

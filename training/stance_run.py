@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from functools import partial
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import joblib
@@ -21,13 +20,11 @@ from serving.actor_stance import candidates
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
 from serving.predictor import Predictor
-from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, decide, pair_text
+from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, pair_text
 from training.config import TrainConfig
-from training.data import Article, Corpus
-from training.export import choose_stance_variant
+from training.data import Corpus
 from training.finetune import use_bf16
 from training.stance import (
-    CUT_GRID,
     StanceTraining,
     best_on_grid,
     fit_tfidf,
@@ -37,6 +34,7 @@ from training.stance import (
 )
 from training.stance_data import StanceExample, build_examples
 from training.stance_eval import Triplet, actor_scores, triplet_scores
+from training.stance_tune import gold_triplets
 
 EVAL_SPLITS = ("dev", "test")
 ENGAGED = ("favor", "against", "neutral")
@@ -55,10 +53,6 @@ def settings_from(cfg: TrainConfig) -> StanceSettings:
     return StanceSettings(
         propositions=propositions, max_length=cfg.stance_max_length, context_sentences=cfg.stance_context_sentences
     )
-
-
-def gold_triplets(article: Article) -> list[Triplet]:
-    return [(a.name, topic, stance) for a in article.actors for topic, stance in a.stances.items()]
 
 
 def train_actor_stance(
@@ -98,14 +92,7 @@ def train_actor_stance(
     settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
     save_settings(settings, out)
     run.selection = {"stance_blend_weight": settings.blend_weight, **blend_scores}
-    if cfg.onnx_export:
-        progress("exporting the stance encoder to ONNX and checking it on dev")
-        dev_f1 = partial(_dev_gold_f1, pairs=pairs["dev"], labels=labels["dev"])
-        variants = choose_stance_variant(out, dev_f1, cfg.onnx_tolerance)
-        settings.onnx_variant = str(variants.pop("stance_onnx_variant"))
-        save_settings(settings, out)
-        run.selection |= {"stance_onnx_variant": settings.onnx_variant, **variants}
-    scorer = StanceScorer(out, backend="auto")
+    scorer.settings = settings
     run.metrics.update(_gold_actor_scores(scorer, examples, pairs, labels))
     run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
     return run
@@ -121,15 +108,6 @@ def _engaged_macro_f1(probabilities: np.ndarray, labels: Sequence[str], gold: Se
     return stance_macro_f1(gold, [ENGAGED[k] for k in probabilities[:, engaged].argmax(axis=1)])
 
 
-def _dev_gold_f1(
-    scorer: StanceScorer, pairs: Sequence[tuple[str, str]], labels: Sequence[str]
-) -> tuple[float, np.ndarray]:
-    """Gold-actor macro-F1 on the engaged dev pairs, and the probabilities of every dev pair."""
-    probs = scorer.predict_proba(pairs)
-    keep = [i for i, label in enumerate(labels) if label != "none"]
-    return _engaged_macro_f1(probs[keep], scorer.labels, [labels[i] for i in keep]), probs
-
-
 def _choose_blend(
     scorer: StanceScorer, pairs: Sequence[tuple[str, str]], labels: Sequence[str], weights: Sequence[float]
 ) -> tuple[float, dict[str, float]]:
@@ -141,41 +119,6 @@ def _choose_blend(
     scores = {float(w): _engaged_macro_f1(w * dense + (1 - w) * sparse, scorer.labels, gold) for w in weights}
     best = best_on_grid(scores, 0.5)
     return best, {f"stance_dev_f1_blend_{w}": v for w, v in scores.items()}
-
-
-MENTION_GRID = (1, 2, 3)
-
-
-def tune_none_cut(predictor: Predictor, articles: Sequence[Article]) -> tuple[float, int, float]:
-    """The P(none) cut and the minimum mention count of an asked actor with the best end-to-end triplet
-    F1 on ``articles`` (dev). Every extracted actor of every document with a predicted topic is scored,
-    as in serving, so the cut sees the real share of 'none'. Ties: fewer required mentions, cut near 0.5."""
-    stage = predictor.actor_stance
-    if stage is None:
-        raise ValueError("the predictor has no stance stage; train with stance: true")
-    predictor.actor_stance = None  # topics only
-    try:
-        predictions = predictor.predict([{"id": a.id, "title": a.title, "text": a.text} for a in articles])
-    finally:
-        predictor.actor_stance = stage
-    settings = replace(stage.scorer.settings, min_mentions=1)
-    texts = [a.full_text() for a in articles]
-    _, asked = candidates(texts, [p.present_topics() for p in predictions], stage.extractor, settings)
-    probabilities = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
-    gold = [gold_triplets(a) for a in articles]
-    best: tuple[float, int, float] = (0.5, 1, -1.0)
-    for mentions in MENTION_GRID:
-        scores = {}
-        for cut in CUT_GRID:
-            triplets: list[list[Triplet]] = [[] for _ in articles]
-            for c, (stance, _) in zip(asked, decide(probabilities, settings.labels, cut), strict=True):
-                if stance != "none" and len(c.actor.mentions) >= mentions:
-                    triplets[c.doc].append((c.actor.name, c.topic, stance))
-            scores[cut] = triplet_scores(triplets, gold)["f1"]
-        cut = best_on_grid(scores, 0.5)
-        if round(scores[cut], 6) > round(best[2], 6):
-            best = (cut, mentions, scores[cut])
-    return best
 
 
 def _label_counts(labels: Sequence[str]) -> dict[str, int]:

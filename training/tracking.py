@@ -77,6 +77,7 @@ def log_model(package_dir: Path, labels: list[str]) -> Any:
         signature=signature(labels),
         input_example=seed_example(),
         pip_requirements=requirements(),
+        model_config={"backend": "auto", "actors": True},  # defaults; load_model/spark_udf may override
     )
 
 

@@ -1,0 +1,104 @@
+"""Dev choices of the served stance stage, made end to end as it is served (topics -> actors -> stances).
+
+Every extracted actor of every dev document with a predicted topic is asked, so the choices see the
+real share of 'none'. Chosen here: the backend variant of the stance encoder (the fastest whose best
+dev triplet F1 is within the tolerance of torch: sampled dev pairs missed a 2.4-point loss of int8
+that only shows end to end), then the P(none) cut and the minimum number of mentions of an asked actor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from serving.actor_stance import Candidate, candidates
+from serving.predictor import Predictor
+from serving.stance import STANCE_DIR, StanceScorer, decide
+from training.data import Article
+from training.export import choose_stance_variant
+from training.stance import CUT_GRID, best_on_grid
+from training.stance_eval import Triplet, triplet_scores
+
+MENTION_GRID = (1, 2, 3)
+
+
+def gold_triplets(article: Article) -> list[Triplet]:
+    return [(a.name, topic, stance) for a in article.actors for topic, stance in a.stances.items()]
+
+
+@dataclass
+class DevQuestions:
+    """The stance questions serving would ask on dev, with their pairs and the gold triplets."""
+
+    asked: list[Candidate]
+    pairs: list[tuple[str, str]]
+    gold: list[list[Triplet]]
+
+
+def dev_questions(predictor: Predictor, articles: list[Article]) -> DevQuestions:
+    stage = predictor.actor_stance
+    if stage is None:
+        raise ValueError("the predictor has no stance stage; train with stance: true")
+    predictor.actor_stance = None  # topics only
+    try:
+        predictions = predictor.predict([{"id": a.id, "title": a.title, "text": a.text} for a in articles])
+    finally:
+        predictor.actor_stance = stage
+    settings = replace(stage.scorer.settings, min_mentions=1)
+    texts = [a.full_text() for a in articles]
+    _, asked = candidates(texts, [p.present_topics() for p in predictions], stage.extractor, settings)
+    pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
+    return DevQuestions(asked, pairs, [gold_triplets(a) for a in articles])
+
+
+def best_setting(probabilities: np.ndarray, questions: DevQuestions, labels: list[str]) -> tuple[float, int, float]:
+    """(cut, minimum mentions, dev triplet F1) with the best F1; ties: fewer mentions, cut nearest 0.5."""
+    best: tuple[float, int, float] = (0.5, 1, -1.0)
+    for mentions in MENTION_GRID:
+        scores = {}
+        for cut in CUT_GRID:
+            triplets: list[list[Triplet]] = [[] for _ in questions.gold]
+            for c, (stance, _) in zip(questions.asked, decide(probabilities, labels, cut), strict=True):
+                if stance != "none" and len(c.actor.mentions) >= mentions:
+                    triplets[c.doc].append((c.actor.name, c.topic, stance))
+            scores[cut] = triplet_scores(triplets, questions.gold)["f1"]
+        cut = best_on_grid(scores, 0.5)
+        if round(scores[cut], 6) > round(best[2], 6):
+            best = (cut, mentions, scores[cut])
+    return best
+
+
+def tune_stance_stage(
+    package_dir: Path, articles: list[Article], tolerance: float, export: bool
+) -> dict[str, float | str]:
+    """Choose the stance backend variant (when ``export``), the 'none' cut and the minimum mentions on
+    dev; save them in the package's stance settings; return every choice and score for MLflow."""
+    from training.stance_run import save_settings
+
+    predictor = Predictor.from_directory(package_dir, backend="auto")
+    if predictor.actor_stance is None:
+        raise ValueError(f"{package_dir} has no stance stage to tune")
+    settings = predictor.actor_stance.scorer.settings
+    questions = dev_questions(predictor, articles)
+    stance_dir = package_dir / STANCE_DIR
+
+    def end_to_end(scorer: StanceScorer) -> tuple[float, np.ndarray]:
+        probabilities = scorer.predict_proba(questions.pairs)
+        return best_setting(probabilities, questions, scorer.labels)[2], probabilities
+
+    selection: dict[str, float | str] = {}
+    if export:
+        selection = choose_stance_variant(stance_dir, end_to_end, tolerance)
+        settings.onnx_variant = str(selection["stance_onnx_variant"])
+    scorer = StanceScorer(stance_dir, backend=settings.onnx_variant)
+    cut, mentions, f1 = best_setting(scorer.predict_proba(questions.pairs), questions, scorer.labels)
+    settings.none_threshold, settings.min_mentions = cut, mentions
+    save_settings(settings, stance_dir)
+    return selection | {
+        "stance_none_threshold": cut,
+        "stance_min_mentions": float(mentions),
+        "stance_dev_triplet_f1_at_cut": f1,
+        "stance_dev_questions": float(len(questions.pairs)),
+    }
