@@ -24,11 +24,13 @@ def candidate_variants() -> list[str]:
     return ["onnx-int8", "onnx-fp32"] + (["torch-bf16"] if cpu_has_bf16() else [])
 
 
-def pick_fastest(scores: dict[str, float | str], reference: float, tolerance: float, prefix: str) -> str:
-    """The fastest variant among those whose dev macro-F1 is within ``tolerance`` of ``reference``; when
+def pick_fastest(
+    scores: dict[str, float | str], reference: float, tolerance: float, prefix: str, metric: str = "macro_f1"
+) -> str:
+    """The fastest variant among those whose dev ``metric`` is within ``tolerance`` of ``reference``; when
     several are within 15% of the fastest time (a wash on a shared machine), the one closest to torch."""
     passing = [
-        v for v in candidate_variants() if abs(float(scores[f"{prefix}dev_macro_f1_{v}"]) - reference) <= tolerance
+        v for v in candidate_variants() if abs(float(scores[f"{prefix}dev_{metric}_{v}"]) - reference) <= tolerance
     ]
     if not passing:
         return "torch"
@@ -70,19 +72,20 @@ def choose_stance_variant(
     stance_dir: Path,
     score: Callable[[StanceScorer], tuple[float, np.ndarray]],
     tolerance: float,
+    metric: str = "triplet_f1",
 ) -> dict[str, float | str]:
     """Export the stance encoder (with token types, for sentence pairs) and keep the fastest variant
-    whose dev score (``score``: gold-actor stance macro-F1 and probabilities) is within ``tolerance``."""
+    whose dev score (``score`` returns ``metric`` and the probabilities) is within ``tolerance`` of torch."""
     export_onnx(stance_dir / "encoder", quantize=True, token_types=True)
     torch_f1, torch_probs = score(StanceScorer(stance_dir, backend="torch"))
-    scores: dict[str, float | str] = {"stance_dev_macro_f1_torch": torch_f1}
+    scores: dict[str, float | str] = {f"stance_dev_{metric}_torch": torch_f1}
     for variant in candidate_variants():
         scorer = StanceScorer(stance_dir, backend=variant)
         started = time.perf_counter()
         f1, probs = score(scorer)
         scores[f"stance_dev_seconds_{variant}"] = time.perf_counter() - started
-        scores[f"stance_dev_macro_f1_{variant}"] = f1
+        scores[f"stance_dev_{metric}_{variant}"] = f1
         scores[f"stance_dev_mean_abs_change_{variant}"] = float(np.abs(probs - torch_probs).mean())
-    scores["stance_onnx_variant"] = pick_fastest(scores, torch_f1, tolerance, "stance_")
+    scores["stance_onnx_variant"] = pick_fastest(scores, torch_f1, tolerance, "stance_", metric)
     log.info("stance variant %s (%s)", scores["stance_onnx_variant"], scores)
     return scores
