@@ -57,7 +57,7 @@ def main(uri: str) -> None:
     settings = reference.settings
     examples = build_examples(corpus.splits["dev"], ActorExtractor(), settings.context_sentences, 2, 13)
     pairs, labels = [e.pair(settings) for e in examples], [e.label for e in examples]
-    torch_probs = reference.components(pairs)[0]
+    torch_probs = reference.predict_proba(pairs)
     rows = [("torch fp32", "torch")]
     for name, keep in int8_variants(stance / "encoder" / ONNX_FP32).items():
         target = work / f"{len(rows)}.onnx"
