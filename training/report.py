@@ -67,7 +67,7 @@ def summary_table(run: TopicRun, labels: list[str]) -> str:
 def stance_table(stance: StanceRun) -> str:
     """Actor-stance results on dev and test: model beside the TF-IDF stance baseline."""
     m = stance.metrics
-    lines = [f"{'actor stance':<42}{'dev':>8}{'test':>8}", "-" * 58]
+    lines = [f"{'actor stance':<42}{'dev':>11}{'test':>11}", "-" * 64]
     rows = [
         ("triplet F1, stancewatch", "triplets.{}.model_f1"),
         ("triplet F1, TF-IDF stance baseline", "triplets.{}.tfidf_f1"),
@@ -85,7 +85,7 @@ def stance_table(stance: StanceRun) -> str:
             ]
         else:
             cells = [f"{m[key.format(s)]:.3f}" for s in ("dev", "test")]
-        lines.append(f"{title:<42}{cells[0]:>8}{cells[1]:>8}")
+        lines.append(f"{title:<42}{cells[0]:>11}{cells[1]:>11}")
     lines.append(
         f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, "
         f"none cut {stance.selection['stance_none_threshold']:.2f}, "
