@@ -1,6 +1,12 @@
 """Topic-model benchmark: several seeds on the fixed splits, and leave-one-source-out (LOSO).
 
     python benchmarks/topics.py [--configs configs/default.yaml configs/fast.yaml] [--seeds 13 14 15]
+    python benchmarks/topics.py --configs configs/default.yaml --no-seeds --sources iff euvsd --blends
+
+`--blends` adds two post-hoc candidates to every run, scored like the others (thresholds tuned on the
+run's dev): `blend_equal`, the mean of the model, frozen-first-window and TF-IDF probabilities, and
+`blend_dev_auc`, their weights on a 0.25 grid chosen by dev macro PR-AUC. `--no-seeds` skips the
+fixed-split runs (and so never reads the test split), for recipe choice on LOSO alone.
 
 Writes benchmarks/out/topics.json and prints Markdown tables for BENCHMARKS.md. No model is
 registered; every run still goes through the same training code and predictor as `make train`.
@@ -23,10 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import Corpus, build_corpus  # noqa: E402
-from training.metrics import report  # noqa: E402
-from training.topics import EncodingCache, train_topics  # noqa: E402
+from training.metrics import report, tune_thresholds  # noqa: E402
+from training.topics import EncodingCache, TopicRun, train_topics  # noqa: E402
 
 MODELS = ("model", "tfidf_lr", "frozen_first_lr")
+BLENDS = ("blend_equal", "blend_dev_auc")
 LOSO_SOURCES = ("iff", "euvsd", "se23", "bbc", "ptc", "bleep")
 
 
@@ -48,6 +55,26 @@ def seed_runs(cfg: TrainConfig, corpus: Corpus, seeds: list[int], cache: Encodin
         print(json.dumps({"config": cfg.name, **row}), flush=True)
         rows.append(row)
     return rows
+
+
+def add_blends(run: TopicRun) -> None:
+    """Post-hoc blends of the three models' probabilities, thresholds tuned on the run's dev."""
+    dev = run.targets["dev"]
+    parts = [run.probabilities[m] for m in MODELS]
+    grid = [(a, b) for a in (0, 0.25, 0.5, 0.75, 1) for b in (0, 0.25, 0.5, 0.75, 1) if a + b <= 1]
+
+    def mix(weights: tuple[float, float], split: str) -> np.ndarray:
+        a, b = weights
+        return np.asarray(a * parts[0][split] + b * parts[2][split] + (1 - a - b) * parts[1][split])
+
+    def auc(weights: tuple[float, float]) -> float:
+        return float(report(dev, mix(weights, "dev"), [0.5] * dev.shape[1], ["_"] * dev.shape[1])["macro_pr_auc"])
+
+    best = max(grid, key=lambda w: (round(auc(w), 6), -abs(w[0] - 1 / 3) - abs(w[1] - 1 / 3)))
+    for name, weights in (("blend_equal", (1 / 3, 1 / 3)), ("blend_dev_auc", best)):
+        run.probabilities[name] = {s: mix(weights, s) for s in run.probabilities["model"]}
+        run.thresholds[name] = tune_thresholds(dev, run.probabilities[name]["dev"])
+    run.selection["blend_dev_auc_weights"] = f"model {best[0]}, frozen first {best[1]}, tfidf {1 - sum(best)}"
 
 
 def loso_corpus(corpus: Corpus, source: str) -> Corpus:
@@ -72,18 +99,24 @@ def loso_scores(
     return out
 
 
-def loso_runs(cfg: TrainConfig, corpus: Corpus, cache: EncodingCache) -> dict[str, dict[str, dict[str, float]]]:
+def loso_runs(
+    cfg: TrainConfig, corpus: Corpus, cache: EncodingCache, sources: list[str], blends: bool
+) -> dict[str, dict[str, dict[str, float]]]:
     results: dict[str, dict[str, dict[str, float]]] = {}
-    for source in LOSO_SOURCES:
+    for source in sources:
         fold = loso_corpus(corpus, source)
         with tempfile.TemporaryDirectory() as tmp:
             run = train_topics(cfg, fold, Path(tmp) / "pkg", progress=lambda _m: None, cache=cache)
+        if blends:
+            add_blends(run)
         y = run.targets["test"]
         results[source] = {
             model: loso_scores(y, run.probabilities[model]["test"], run.thresholds[model], corpus.labels)
             | {"n": len(y), "positives": json.dumps(y.sum(axis=0).tolist())}  # type: ignore[dict-item]
-            for model in MODELS
+            for model in run.probabilities
         }
+        if blends:
+            results[source]["selection"] = {"blend_dev_auc_weights": run.selection["blend_dev_auc_weights"]}  # type: ignore[dict-item]
         print(json.dumps({"config": cfg.name, "loso": source, **results[source]}), flush=True)
     return results
 
@@ -113,20 +146,24 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=["configs/default.yaml", "configs/fast.yaml"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
     parser.add_argument("--no-loso", action="store_true")
+    parser.add_argument("--no-seeds", action="store_true", help="LOSO only: the test split is not read")
+    parser.add_argument("--sources", nargs="+", default=list(LOSO_SOURCES), choices=LOSO_SOURCES)
+    parser.add_argument("--blends", action="store_true", help="add the post-hoc three-way blends")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "topics.json"))
     args = parser.parse_args()
     cache = EncodingCache()
     results = {}
     for path in args.configs:
-        cfg = load_config(ROOT / path)
+        cfg = load_config(ROOT / path, ["onnx_export=false"])  # probabilities come from the torch path
         corpus = build_corpus(ROOT / cfg.data_path, cfg.labels or None)
-        results[cfg.name] = {"seeds": seed_runs(cfg, corpus, args.seeds, cache)}
+        results[cfg.name] = {"seeds": [] if args.no_seeds else seed_runs(cfg, corpus, args.seeds, cache)}
         if not args.no_loso:
-            results[cfg.name]["loso"] = loso_runs(cfg, corpus, cache)
+            results[cfg.name]["loso"] = loso_runs(cfg, corpus, cache, args.sources, args.blends)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2))
     for name, result in results.items():
-        print("\n" + seed_table(name, result["seeds"]))
+        if result["seeds"]:
+            print("\n" + seed_table(name, result["seeds"]))
 
 
 if __name__ == "__main__":
