@@ -92,7 +92,7 @@ def actor_type(name: str, label: str) -> str:
     return NER_TYPES.get(label, "organisation")
 
 
-# The tagger, attribute ruler and lemmatizer are not needed: leaving them out makes parsing about 1.3x
+# The tagger, attribute ruler and lemmatizer are not needed: leaving them out makes parsing 1.2-1.3x
 # faster with identical entities and sentences. The parser stays: its sentence boundaries also shape
 # the NER's entities, and replacing it by the statistical `senter` changed both and cost 2.5 points of
 # dev triplet F1 (BENCHMARKS.md).
