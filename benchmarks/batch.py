@@ -59,7 +59,7 @@ def test_f1(model: str, tracking_uri: str) -> dict[str, float]:
     from serving.predictor import Predictor
     from training.data import build_corpus
     from training.metrics import report
-    from training.stance_eval import triplet_scores
+    from training.stance_eval import predicted_triplets, triplet_scores
     from training.stance_tune import gold_triplets
 
     scores = {}
@@ -72,10 +72,8 @@ def test_f1(model: str, tracking_uri: str) -> dict[str, float]:
         scores["onnx_variant"] = p.manifest.extra.get("onnx_variant", "torch")  # type: ignore[assignment]
         if p.actor_stance is not None:  # the end-to-end triplet F1 of the same path
             test = corpus.splits["test"]
-            predicted = [
-                [(a.name, t, s.stance) for a in x.actors for t, s in a.stances.items()]
-                for x in p.predict([{"id": a.id, "title": a.title, "text": a.text} for a in test])
-            ]
+            docs = [{"id": a.id, "title": a.title, "text": a.text} for a in test]
+            predicted = [predicted_triplets(x) for x in p.predict(docs)]
             f1 = triplet_scores(predicted, [gold_triplets(a) for a in test])["f1"]
             scores[f"{backend}_test_triplet_f1"] = f1
             scores["stance_variant"] = p.actor_stance.scorer.settings.onnx_variant  # type: ignore[assignment]

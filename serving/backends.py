@@ -12,6 +12,7 @@ from pathlib import Path
 
 BACKENDS = ("auto", "torch", "torch-bf16", "onnx-fp32", "onnx-int8", "onnx")
 ONNX_VARIANTS = ("onnx-fp32", "onnx-int8")
+CONCRETE = ("torch", "torch-bf16", *ONNX_VARIANTS)
 
 
 def cpu_has_bf16() -> bool:
@@ -37,4 +38,4 @@ def resolve_backend(backend: str, recommended: str, has_onnx: bool) -> str:
         if not automatic:
             raise ValueError("this model was packaged without an ONNX export; use backend 'auto' or 'torch'")
         variant = "torch"
-    return variant if variant in BACKENDS else "torch"
+    return variant if variant in CONCRETE else "torch"  # an unknown recorded variant: the reference path

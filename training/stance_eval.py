@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from serving.actors import names_match
+from serving.schema import Prediction
 
 Triplet = tuple[str, str, str]  # actor, topic, stance
+
+
+def predicted_triplets(prediction: Prediction) -> list[Triplet]:
+    """The (actor, topic, stance) triplets of one predicted document."""
+    return [(actor.name, topic, s.stance) for actor in prediction.actors for topic, s in actor.stances.items()]
 
 
 def match_count(predicted: Iterable[Triplet], gold: Iterable[Triplet]) -> int:

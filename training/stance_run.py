@@ -33,7 +33,7 @@ from training.stance import (
     train_stance,
 )
 from training.stance_data import StanceExample, build_examples
-from training.stance_eval import Triplet, actor_scores, triplet_scores
+from training.stance_eval import Triplet, actor_scores, predicted_triplets, triplet_scores
 from training.stance_tune import gold_triplets
 
 EVAL_SPLITS = ("dev", "test")
@@ -166,9 +166,7 @@ def evaluate_end_to_end(predictor: Predictor, corpus: Corpus) -> dict[str, float
         texts = [a.full_text() for a in articles]
         predictions = predictor.predict([{"id": a.id, "title": a.title, "text": a.text} for a in articles])
         gold = [gold_triplets(a) for a in articles]
-        model = [
-            [(actor.name, t, s.stance) for actor in p.actors for t, s in actor.stances.items()] for p in predictions
-        ]
+        model = [predicted_triplets(p) for p in predictions]
         _, asked = candidates(texts, [p.present_topics() for p in predictions], extractor, settings)
         asked_pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
         baseline_labels = [str(x) for x in sparse.predict([pair_text(p) for p in asked_pairs])] if asked else []

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from serving.actors import names_match  # noqa: E402
 from serving.predictor import Predictor  # noqa: E402
 from training.data import build_corpus  # noqa: E402
-from training.stance_eval import match_count  # noqa: E402
+from training.stance_eval import match_count, predicted_triplets  # noqa: E402
 from training.stance_tune import gold_triplets  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def main(uri: str, split: str) -> None:
     wrong: Counter[str] = Counter()
     for article, prediction in zip(articles, predictions, strict=True):
         gold = gold_triplets(article)
-        predicted = [(a.name, t, s.stance) for a in prediction.actors for t, s in a.stances.items()]
+        predicted = predicted_triplets(prediction)
         found = [x.name for x in extractor.extract(article.full_text())] if gold else []
         for triplet in gold:
             if match_count(predicted, [triplet]):
