@@ -3,6 +3,8 @@
 Only documents with at least one present topic are parsed, and only their present topics are asked,
 so scoring a corpus that is mostly off-topic stays cheap. An actor is reported when it takes a stance
 (anything but 'none') on at least one present topic; its evidence is its first mention sentence.
+When the package has a salience model (``serving/salience.py``), a stance is kept when
+P(salient) x (1 - P(none)) reaches the dev-chosen cut; otherwise when P(none) is below its cut.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from serving.actors import ActorExtractor, ExtractedActor
+from serving.salience import actor_features, keep_engaged
 from serving.schema import Actor, ActorTopicStance
 from serving.stance import StanceScorer, StanceSettings, decide
 
@@ -26,6 +29,7 @@ class Candidate:
     actor: ExtractedActor
     topic: str
     context: str
+    features: list[float]  # serving.salience.FEATURES of the actor in its document
 
 
 def actor_context(actor: ExtractedActor, sentences: int) -> str:
@@ -46,7 +50,8 @@ def candidates(
             if len(actor.mentions) < settings.min_mentions:
                 continue
             context = actor_context(actor, settings.context_sentences)
-            out.extend(Candidate(doc, actor, topic, context) for topic in topics)
+            row = actor_features(actor, texts[doc], found)
+            out.extend(Candidate(doc, actor, topic, context, row) for topic in topics)
     return actors, out
 
 
@@ -82,6 +87,17 @@ def to_actors(
     return out
 
 
+def decide_stances(
+    probabilities: np.ndarray, asked: Sequence[Candidate], scorer: StanceScorer
+) -> list[tuple[str, float]]:
+    """The package's decision rule: the salience product when it has a salience model and a cut, else P(none)."""
+    settings = scorer.settings
+    if scorer.salience is not None and settings.salience_cut > 0:
+        salience = scorer.salience.predict(np.array([c.features for c in asked])) if asked else np.zeros(0)
+        return keep_engaged(probabilities, settings.labels, salience, settings.salience_cut)
+    return decide(probabilities, settings.labels, settings.none_threshold)
+
+
 class ActorStance:
     """The actor-stance stage of the predictor: extractor (spaCy, loaded on first use) + stance scorer."""
 
@@ -99,7 +115,7 @@ class ActorStance:
         settings = self.scorer.settings
         pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
         probabilities = self.scorer.predict_proba(pairs) if pairs else np.zeros((0, len(settings.labels)))
-        return decide(probabilities, settings.labels, settings.none_threshold)
+        return decide_stances(probabilities, asked, self.scorer)
 
     def __call__(self, texts: Sequence[str], present: Sequence[Sequence[str]]) -> list[list[Actor]]:
         found, asked = candidates(texts, present, self.extractor, self.scorer.settings)

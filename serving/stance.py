@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from serving.salience import SalienceModel
+
 if TYPE_CHECKING:
     from serving.pair_nets import PairNet
 
@@ -38,6 +40,7 @@ class StanceSettings:
     context_sentences: int = 1
     none_threshold: float = 0.5
     min_mentions: int = 1  # actors mentioned fewer times are not asked (chosen on dev end to end)
+    salience_cut: float = 0.0  # > 0: keep P(salient) x (1 - P(none)) >= cut (salience.json); 0: the P(none) cut
     blend_weight: float = 1.0  # weight of the cross-encoder against the TF-IDF stance model (sparse.joblib)
     onnx_variant: str = "torch"  # the ONNX variant training validated on dev ('onnx-int8', 'onnx-fp32' or 'torch')
 
@@ -98,6 +101,7 @@ class StanceScorer:
         self.net = load_pair_net(directory, len(self.settings.labels), backend, self.settings.onnx_variant)
         sparse_path = directory / SPARSE_FILE
         self.sparse = load_sparse(sparse_path) if sparse_path.is_file() else None
+        self.salience = SalienceModel.load(directory)
 
     @property
     def labels(self) -> list[str]:

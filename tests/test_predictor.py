@@ -115,6 +115,21 @@ def test_actor_stance_stage_contract(tiny_stance_package: Path) -> None:
     assert not topics_only.has_actors and topics_only.predict(text)[0].actors == []
 
 
+def test_salience_rule_is_what_serving_applies(tiny_stance_package: Path) -> None:
+    """With a salience cut, a stance is kept iff P(salient) x (1 - P(none)) reaches it, as tuned on dev."""
+    predictor = Predictor.from_directory(tiny_stance_package, backend="torch")
+    stage = predictor.actor_stance
+    assert stage is not None and stage.scorer.salience is not None
+    text = "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it."
+    settings = stage.scorer.settings
+    settings.salience_cut = 1.0  # a product of probabilities never reaches 1: nothing is kept
+    assert predictor.predict(text)[0].actors == []
+    settings.salience_cut = 1e-9  # everything asked is kept, with its likeliest engaged stance
+    [everything] = predictor.predict(text)
+    assert {a.name for a in everything.actors} >= {"Russian authorities", "Kremlin critics"}
+    assert all(s.stance != "none" for a in everything.actors for s in a.stances.values())
+
+
 def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
     """The stance encoder's ONNX export (with token types for sentence pairs) reproduces torch."""
     import json

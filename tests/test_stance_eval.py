@@ -57,7 +57,7 @@ def test_decide_and_none_threshold() -> None:
 def test_to_actors_keeps_engaged_actors_with_evidence() -> None:
     guo = ExtractedActor("Guo Shengkun", "person", [Mention(0, 3, "Guo", "Guo urged control.")])
     club = ExtractedActor("Spartak", "organisation", [Mention(20, 27, "Spartak", "Spartak won.")])
-    asked = [Candidate(0, guo, "internet_control", ""), Candidate(0, club, "internet_control", "")]
+    asked = [Candidate(0, guo, "internet_control", "", []), Candidate(0, club, "internet_control", "", [])]
     [actors, empty] = to_actors(2, [[guo, club], []], asked, [("favor", 0.91), ("none", 0.8)])
     assert empty == []
     [actor] = actors

@@ -61,6 +61,9 @@ class TrainConfig:
     stance_none_per_topic: int = 2
     stance_propositions: dict[str, str] = field(default_factory=dict)
     stance_blend_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
+    # actor salience (serving/salience.py): fitted on train, used when it wins end to end on dev
+    stance_salience: bool = True
+    stance_salience_c: float = 1.0
     # registry
     model_name: str = "stancewatch"
     alias: str = "champion"
@@ -109,6 +112,7 @@ class TrainConfig:
                 bool(self.stance_blend_weights) and all(0 <= w <= 1 for w in self.stance_blend_weights),
                 f"stance_blend_weights must be numbers in [0, 1], found {self.stance_blend_weights}",
             ),
+            (self.stance_salience_c > 0, f"stance_salience_c must be > 0, found {self.stance_salience_c}"),
             (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
             (
                 self.stance_context_sentences >= 1,

@@ -86,10 +86,15 @@ def stance_table(stance: StanceRun) -> str:
         else:
             cells = [f"{m[key.format(s)]:.3f}" for s in ("dev", "test")]
         lines.append(f"{title:<42}{cells[0]:>11}{cells[1]:>11}")
+    salience_cut = float(stance.selection.get("stance_salience_cut", 0.0))
+    rule = (
+        f"salience x engaged cut {salience_cut:.2f}"
+        if salience_cut > 0
+        else f"none cut {stance.selection['stance_none_threshold']:.2f}, "
+        f"min mentions {int(stance.selection.get('stance_min_mentions', 1))}"
+    )
     lines.append(
-        f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, "
-        f"none cut {stance.selection['stance_none_threshold']:.2f}, "
-        f"min mentions {int(stance.selection.get('stance_min_mentions', 1))}, "
+        f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, {rule}, "
         f"backend {stance.selection.get('stance_onnx_variant', 'torch')}; {stance.seconds / 60:.1f} min)"
     )
     return "\n".join(lines)

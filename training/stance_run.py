@@ -24,6 +24,7 @@ from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer,
 from training.config import TrainConfig
 from training.data import Corpus
 from training.finetune import use_bf16
+from training.salience import fit_salience, salience_examples
 from training.stance import (
     StanceTraining,
     best_on_grid,
@@ -88,10 +89,16 @@ def train_actor_stance(
         run.curve.append,
     )
     joblib.dump(fit_tfidf(pairs["train"], labels["train"], cfg.seed), out / SPARSE_FILE)
+    if cfg.stance_salience:
+        progress("fitting the actor-salience model on train")
+        rows, salient = salience_examples(corpus.splits["train"], extractor, settings)
+        fit_salience(rows, salient, cfg.stance_salience_c).save(out)
+        run.metrics["stance_salience_train_candidates"] = float(len(salient))
+        run.metrics["stance_salience_train_positive_share"] = float(salient.mean()) if len(salient) else 0.0
     scorer = StanceScorer(out)
     settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
     save_settings(settings, out)
-    run.selection = {"stance_blend_weight": settings.blend_weight, **blend_scores}
+    run.selection |= {"stance_blend_weight": settings.blend_weight, **blend_scores}
     scorer.settings = settings
     run.metrics.update(_gold_actor_scores(scorer, examples, pairs, labels))
     run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})

@@ -3,7 +3,9 @@
 Every extracted actor of every dev document with a predicted topic is asked, so the choices see the
 real share of 'none'. Chosen here: the backend variant of the stance encoder (the fastest whose best
 dev triplet F1 is within the tolerance of torch: sampled dev pairs missed a 2.4-point loss of int8
-that only shows end to end), then the P(none) cut and the minimum number of mentions of an asked actor.
+that only shows end to end), then the decision rule: the P(none) cut with the minimum number of mentions
+of an asked actor, or (when the package has a salience model) the cut on P(salient) x (1 - P(none)),
+whichever has the better dev triplet F1.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from serving.actor_stance import Candidate, candidates
 from serving.predictor import Predictor
+from serving.salience import keep_engaged
 from serving.stance import STANCE_DIR, StanceScorer, decide
 from training.data import Article
 from training.export import choose_stance_variant
@@ -22,6 +25,7 @@ from training.stance import CUT_GRID, best_on_grid
 from training.stance_eval import Triplet, triplet_scores
 
 MENTION_GRID = (1, 2, 3)
+SALIENCE_GRID = tuple(float(t) for t in np.round(np.linspace(0.02, 0.9, 45), 2))
 
 
 def gold_triplets(article: Article) -> list[Triplet]:
@@ -53,21 +57,58 @@ def dev_questions(predictor: Predictor, articles: list[Article]) -> DevQuestions
     return DevQuestions(asked, pairs, [gold_triplets(a) for a in articles])
 
 
+def _dev_f1(decisions: list[tuple[str, float]], questions: DevQuestions, mentions: int = 1) -> float:
+    triplets: list[list[Triplet]] = [[] for _ in questions.gold]
+    for c, (stance, _) in zip(questions.asked, decisions, strict=True):
+        if stance != "none" and len(c.actor.mentions) >= mentions:
+            triplets[c.doc].append((c.actor.name, c.topic, stance))
+    return triplet_scores(triplets, questions.gold)["f1"]
+
+
 def best_setting(probabilities: np.ndarray, questions: DevQuestions, labels: list[str]) -> tuple[float, int, float]:
     """(cut, minimum mentions, dev triplet F1) with the best F1; ties: fewer mentions, cut nearest 0.5."""
     best: tuple[float, int, float] = (0.5, 1, -1.0)
     for mentions in MENTION_GRID:
-        scores = {}
-        for cut in CUT_GRID:
-            triplets: list[list[Triplet]] = [[] for _ in questions.gold]
-            for c, (stance, _) in zip(questions.asked, decide(probabilities, labels, cut), strict=True):
-                if stance != "none" and len(c.actor.mentions) >= mentions:
-                    triplets[c.doc].append((c.actor.name, c.topic, stance))
-            scores[cut] = triplet_scores(triplets, questions.gold)["f1"]
+        scores = {cut: _dev_f1(decide(probabilities, labels, cut), questions, mentions) for cut in CUT_GRID}
         cut = best_on_grid(scores, 0.5)
         if round(scores[cut], 6) > round(best[2], 6):
             best = (cut, mentions, scores[cut])
     return best
+
+
+def best_salience_cut(
+    probabilities: np.ndarray, questions: DevQuestions, labels: list[str], salience: np.ndarray
+) -> tuple[float, float]:
+    """(cut on P(salient) x (1 - P(none)), dev triplet F1) with the best F1; ties: the cut nearest 0.5."""
+    scores = {cut: _dev_f1(keep_engaged(probabilities, labels, salience, cut), questions) for cut in SALIENCE_GRID}
+    cut = best_on_grid(scores, 0.5)
+    return cut, scores[cut]
+
+
+@dataclass
+class Rule:
+    """The chosen decision rule and its dev triplet F1 (salience_cut 0: the P(none) cut rule)."""
+
+    none_cut: float
+    min_mentions: int
+    salience_cut: float
+    f1: float
+    f1_none_cut: float
+    f1_salience: float
+
+
+def best_rule(scorer: StanceScorer, probabilities: np.ndarray, questions: DevQuestions) -> Rule:
+    """The better of the two rules on dev; the salience rule must beat the P(none) rule to be used."""
+    cut, mentions, f1 = best_setting(probabilities, questions, scorer.labels)
+    rule = Rule(cut, mentions, 0.0, f1, f1, -1.0)
+    if scorer.salience is None or not questions.asked:
+        return rule
+    salience = scorer.salience.predict(np.array([c.features for c in questions.asked]))
+    s_cut, s_f1 = best_salience_cut(probabilities, questions, scorer.labels, salience)
+    rule.f1_salience = s_f1
+    if round(s_f1, 6) > round(f1, 6):
+        rule.salience_cut, rule.min_mentions, rule.f1 = s_cut, 1, s_f1
+    return rule
 
 
 def tune_stance_stage(
@@ -86,19 +127,26 @@ def tune_stance_stage(
 
     def end_to_end(scorer: StanceScorer) -> tuple[float, np.ndarray]:
         probabilities = scorer.predict_proba(questions.pairs)
-        return best_setting(probabilities, questions, scorer.labels)[2], probabilities
+        return best_rule(scorer, probabilities, questions).f1, probabilities
 
     selection: dict[str, float | str] = {}
     if export:
         selection = choose_stance_variant(stance_dir, end_to_end, tolerance)
         settings.onnx_variant = str(selection["stance_onnx_variant"])
     scorer = StanceScorer(stance_dir, backend=settings.onnx_variant)
-    cut, mentions, f1 = best_setting(scorer.predict_proba(questions.pairs), questions, scorer.labels)
-    settings.none_threshold, settings.min_mentions = cut, mentions
+    rule = best_rule(scorer, scorer.predict_proba(questions.pairs), questions)
+    settings.none_threshold, settings.min_mentions, settings.salience_cut = (
+        rule.none_cut,
+        rule.min_mentions,
+        rule.salience_cut,
+    )
     save_settings(settings, stance_dir)
     return selection | {
-        "stance_none_threshold": cut,
-        "stance_min_mentions": float(mentions),
-        "stance_dev_triplet_f1_at_cut": f1,
+        "stance_none_threshold": rule.none_cut,
+        "stance_min_mentions": float(rule.min_mentions),
+        "stance_salience_cut": rule.salience_cut,
+        "stance_dev_triplet_f1_at_cut": rule.f1,
+        "stance_dev_triplet_f1_none_rule": rule.f1_none_cut,
+        "stance_dev_triplet_f1_salience_rule": rule.f1_salience,
         "stance_dev_questions": float(len(questions.pairs)),
     }
