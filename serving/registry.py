@@ -19,8 +19,16 @@ def parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
     return name, None, version
 
 
+DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"  # the project's store, relative to the working directory
+
+
 def resolve_model(uri: str, tracking_uri: str | None = None) -> tuple[Path, str | None]:
-    """A local directory holding the model package, and its registry version when it has one."""
+    """A local directory holding the model package, and its registry version when it has one.
+
+    Without ``tracking_uri`` the store is the one already chosen (``MLFLOW_TRACKING_URI`` or
+    ``mlflow.set_tracking_uri``), else the project's ``sqlite:///mlruns/mlflow.db`` (where
+    ``make train`` registers), not MLflow's own default.
+    """
     if not uri.startswith(("models:/", "runs:/")):
         path = Path(uri)
         if not path.exists():
@@ -33,6 +41,8 @@ def resolve_model(uri: str, tracking_uri: str | None = None) -> tuple[Path, str 
 
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
+    elif not _tracking_uri_chosen():
+        mlflow.set_tracking_uri(DEFAULT_TRACKING_URI)
     version: str | None = None
     try:
         if uri.startswith("models:/"):
@@ -47,3 +57,15 @@ def resolve_model(uri: str, tracking_uri: str | None = None) -> tuple[Path, str 
             "Run `make train` to register a model, or pass a model directory."
         ) from None
     return Path(local), str(version) if version is not None else None
+
+
+def _tracking_uri_chosen() -> bool:
+    """Whether the caller or the environment chose a tracking store (MLflow's check, private API)."""
+    import os
+
+    try:
+        from mlflow.tracking._tracking_service.utils import is_tracking_uri_set
+
+        return bool(is_tracking_uri_set())
+    except ImportError:  # pragma: no cover - moved in a later MLflow
+        return "MLFLOW_TRACKING_URI" in os.environ

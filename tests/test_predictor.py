@@ -62,6 +62,22 @@ def test_missing_registry_model_is_one_clear_error(tmp_path: Path) -> None:
         Predictor.load("models:/stancewatch@champion", tracking_uri=f"sqlite:///{tmp_path}/m.db")
 
 
+def test_default_store_is_the_projects_not_mlflows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no tracking URI chosen anywhere, a models:/ URI is looked up where `make train` registers."""
+    import mlflow
+
+    import serving.registry as registry
+
+    previous = mlflow.get_tracking_uri()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(registry, "_tracking_uri_chosen", lambda: False)
+    try:
+        with pytest.raises(ModelPackageError, match=r"mlruns/mlflow\.db"):
+            Predictor.load("models:/stancewatch@champion")
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
 def test_cli_reports_malformed_corpus_in_one_line(tmp_path: Path) -> None:
     corpus = tmp_path / "bad.jsonl"
     corpus.write_text('{"id": "a", "text": "ok", "topics": []}\n{"id": "b", "text": ["not", "a", "string"]}\n')
