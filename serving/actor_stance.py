@@ -87,17 +87,6 @@ def to_actors(
     return out
 
 
-def decide_stances(
-    probabilities: np.ndarray, asked: Sequence[Candidate], scorer: StanceScorer
-) -> list[tuple[str, float]]:
-    """The package's decision rule: the salience product when it has a salience model and a cut, else P(none)."""
-    settings = scorer.settings
-    if scorer.salience is not None and settings.salience_cut > 0:
-        salience = scorer.salience.predict(np.array([c.features for c in asked])) if asked else np.zeros(0)
-        return keep_engaged(probabilities, settings.labels, salience, settings.salience_cut)
-    return decide(probabilities, settings.labels, settings.none_threshold)
-
-
 class ActorStance:
     """The actor-stance stage of the predictor: extractor (spaCy, loaded on first use) + stance scorer."""
 
@@ -112,10 +101,23 @@ class ActorStance:
         return self._extractor
 
     def decide(self, asked: Sequence[Candidate]) -> list[tuple[str, float]]:
+        """The package's rule: the salience product when it has a salience model and a cut, else P(none).
+
+        With the salience rule, P(salient) x (1 - P(none)) <= P(salient): a candidate whose salience
+        is below the cut is 'none' whatever the stance model says, so it is not asked (exact).
+        """
         settings = self.scorer.settings
         pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
-        probabilities = self.scorer.predict_proba(pairs) if pairs else np.zeros((0, len(settings.labels)))
-        return decide_stances(probabilities, asked, self.scorer)
+        if self.scorer.salience is None or settings.salience_cut <= 0:
+            probabilities = self.scorer.predict_proba(pairs) if pairs else np.zeros((0, len(settings.labels)))
+            return decide(probabilities, settings.labels, settings.none_threshold)
+        salience = self.scorer.salience.predict(np.array([c.features for c in asked])) if asked else np.zeros(0)
+        ask = np.flatnonzero(salience >= settings.salience_cut)
+        probabilities = np.zeros((len(asked), len(settings.labels)), dtype=np.float32)
+        probabilities[:, settings.labels.index("none")] = 1.0
+        if len(ask):
+            probabilities[ask] = self.scorer.predict_proba([pairs[i] for i in ask])
+        return keep_engaged(probabilities, settings.labels, salience, settings.salience_cut)
 
     def __call__(self, texts: Sequence[str], present: Sequence[Sequence[str]]) -> list[list[Actor]]:
         found, asked = candidates(texts, present, self.extractor, self.scorer.settings)

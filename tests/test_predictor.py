@@ -146,6 +146,30 @@ def test_salience_rule_is_what_serving_applies(tiny_stance_package: Path) -> Non
     assert all(s.stance != "none" for a in everything.actors for s in a.stances.values())
 
 
+def test_salience_rule_asks_only_candidates_that_can_pass(tiny_stance_package: Path) -> None:
+    """Skipping candidates whose salience is under the cut changes no decision and asks fewer pairs."""
+    from serving.actor_stance import candidates
+    from serving.salience import keep_engaged
+
+    stage = Predictor.from_directory(tiny_stance_package, backend="torch").actor_stance
+    assert stage is not None and stage.scorer.salience is not None
+    text = (
+        "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it. "
+        "Roskomnadzor said it blocked the site. A Spartak fan in Moscow watched the match with Ivanov."
+    )
+    settings = stage.scorer.settings
+    _, asked = candidates([text], [["internet_control"]], stage.extractor, settings)
+    salience = stage.scorer.salience.predict(np.array([c.features for c in asked]))
+    settings.salience_cut = float(np.median(salience))  # about half the candidates cannot pass
+    full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
+    expected = [s for s, _ in keep_engaged(full, settings.labels, salience, settings.salience_cut)]
+    seen: list[int] = []
+    original = stage.scorer.predict_proba
+    stage.scorer.predict_proba = lambda pairs, batch_size=32: (seen.append(len(pairs)), original(pairs))[1]  # type: ignore[method-assign]
+    assert [s for s, _ in stage.decide(asked)] == expected
+    assert seen == [int((salience >= settings.salience_cut).sum())] and seen[0] < len(asked)
+
+
 def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
     """The stance encoder's ONNX export (with token types for sentence pairs) reproduces torch."""
     import json
