@@ -1,0 +1,66 @@
+"""Topic recipe variants on dev (and optionally leave-one-source-out), never reading the test split.
+
+python benchmarks/exploration/topic_variants.py [--loso iff euvsd] "finetune_epochs=1" "finetune_window=256 finetune_chunks=1"
+
+Each argument is a set of `key=value` overrides of configs/default.yaml. Prints, per variant, the dev
+macro-F1 of the model (pooling, blend and thresholds chosen on dev as in `make train`) and, with
+--loso, the held-out source's micro-F1 / FP rate (same code as benchmarks/topics.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from topics import loso_corpus, loso_scores  # noqa: E402
+
+from training.config import load_config  # noqa: E402
+from training.data import Corpus, build_corpus  # noqa: E402
+from training.topics import train_topics  # noqa: E402
+
+
+def dev_only(corpus: Corpus) -> Corpus:
+    """The fixed splits with the test split replaced by dev, so nothing of test is read."""
+    return Corpus(labels=corpus.labels, splits={**corpus.splits, "test": corpus.splits["dev"]})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("variants", nargs="+")
+    parser.add_argument("--loso", nargs="*", default=[])
+    args = parser.parse_args()
+    corpus = build_corpus(ROOT / "data" / "articles.jsonl")
+    for variant in args.variants:
+        cfg = load_config(ROOT / "configs" / "default.yaml", variant.split() + ["stance=false"])
+        folds = [("dev", dev_only(corpus))] + [(s, loso_corpus(corpus, s)) for s in args.loso]
+        for name, fold in folds:
+            started = time.time()
+            with tempfile.TemporaryDirectory() as tmp:
+                run = train_topics(cfg, fold, Path(tmp) / "pkg", progress=lambda _m: None)
+            if name == "dev":
+                row = {
+                    m: round(run.metrics[f"{m}/dev"]["macro_f1"], 4) for m in ("model", "frozen_first_lr", "tfidf_lr")
+                }
+                row |= {"aggregation": run.manifest.aggregation, "blend": run.manifest.blend_weight}
+            else:
+                y = run.targets["test"]
+                row = {
+                    m: loso_scores(y, run.probabilities[m]["test"], run.thresholds[m], corpus.labels)
+                    for m in ("model",)
+                }
+            print(
+                json.dumps({"variant": variant, "fold": name, **row, "seconds": round(time.time() - started)}),
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
