@@ -112,7 +112,7 @@ class PartWriter:
             self.manifest = json.loads(manifest_path.read_text())
             before = self.manifest["identity"]
             if before != identity:
-                changed = sorted(k for k in identity if before.get(k) != identity[k])
+                changed = sorted(k for k in set(identity) | set(before) if before.get(k) != identity.get(k))
                 raise InputError(
                     f"{out} was written with a different {', '.join(changed)} "
                     f"({', '.join(f'{k}={before.get(k)!r}' for k in changed)}); "

@@ -28,13 +28,36 @@ def _read_documents(path: str) -> list[dict[str, object]]:
     return items
 
 
+def threshold_pair(text: str) -> tuple[str, float]:
+    """``TOPIC=VALUE`` from the command line, e.g. ``internet_control=0.5``."""
+    name, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not sep or not name.strip() or not 0.0 < number < 1.0:
+        raise argparse.ArgumentTypeError(f"expected TOPIC=VALUE with VALUE between 0 and 1, found '{text}'")
+    return name.strip(), number
+
+
+def add_threshold_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threshold",
+        type=threshold_pair,
+        action="append",
+        default=[],
+        metavar="TOPIC=VALUE",
+        help="replace a topic's dev-tuned decision threshold (repeatable), e.g. internet_control=0.5",
+    )
+
+
 def _predict(args: argparse.Namespace) -> int:
     from serving.predictor import Predictor
 
     if args.input != "-" and not Path(args.input).is_file():
         raise ModelPackageError(f"{args.input}: input file not found")
     docs = _read_documents(args.input)
-    predictor = Predictor.load(args.model, tracking_uri=args.tracking_uri)
+    predictor = Predictor.load(args.model, tracking_uri=args.tracking_uri, thresholds=dict(args.threshold))
     for prediction in predictor.predict(docs):
         print(prediction.model_dump_json(indent=2 if args.pretty else None))
     return 0
@@ -46,6 +69,7 @@ def add_serving_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     predict.add_argument("--model", default=DEFAULT_MODEL_URI, help="models:/NAME@ALIAS, models:/NAME/N or a directory")
     predict.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
     predict.add_argument("--pretty", action="store_true", help="indent the JSON output")
+    add_threshold_option(predict)
     predict.set_defaults(func=_predict)
     add_serve_command(sub)
     add_score_command(sub)
@@ -62,6 +86,8 @@ def _serve(args: argparse.Namespace) -> int:
         for k, v in {"model_uri": args.model, "tracking_uri": args.tracking_uri, "backend": args.backend}.items()
         if v is not None
     }
+    if args.threshold:
+        overrides["thresholds"] = dict(args.threshold)
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
@@ -82,6 +108,7 @@ def _score(args: argparse.Namespace) -> int:
                 args.master,
                 backend=args.backend,
                 actors=not args.no_actors,
+                thresholds=dict(args.threshold),
             )
             return 0
         from serving.score import ScoreOptions, run_score
@@ -99,6 +126,7 @@ def _score(args: argparse.Namespace) -> int:
             workers=args.workers,
             overwrite=args.overwrite,
             progress=not args.quiet,
+            thresholds=dict(args.threshold),
         )
         summary = run_score(options, log=lambda m: print(m, file=sys.stderr))
     except InputError as error:
@@ -122,6 +150,7 @@ def add_score_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     score.add_argument("--engine", default="local", choices=["local", "spark"])
     score.add_argument("--master", default=None, help="Spark master (default: SPARK_MASTER or local[*])")
     score.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_threshold_option(score)
     score.set_defaults(func=_score)
 
 
@@ -132,4 +161,5 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     serve.add_argument("--model", default=None, help="overrides STANCEWATCH_MODEL_URI")
     serve.add_argument("--tracking-uri", default=None, help="overrides STANCEWATCH_TRACKING_URI")
     serve.add_argument("--backend", default=None, choices=BACKENDS)
+    add_threshold_option(serve)
     serve.set_defaults(func=_serve)

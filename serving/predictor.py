@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -12,7 +12,7 @@ import numpy as np
 from serving.actor_stance import ActorStance, load_actor_stance
 from serving.backends import resolve_backend
 from serving.heads import LinearHead, SparseModel
-from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, find_package
+from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, ModelPackageError, find_package
 from serving.registry import resolve_model
 from serving.schema import Actor, Document, Prediction, TopicScore
 from serving.stance import STANCE_DIR
@@ -83,14 +83,36 @@ class Predictor:
 
     @classmethod
     def load(
-        cls, uri: str = DEFAULT_MODEL_URI, tracking_uri: str | None = None, backend: str = "torch", actors: bool = True
+        cls,
+        uri: str = DEFAULT_MODEL_URI,
+        tracking_uri: str | None = None,
+        backend: str = "torch",
+        actors: bool = True,
+        thresholds: Mapping[str, float] | None = None,
     ) -> Predictor:
         """Load from a registry URI (``models:/name@alias``, ``models:/name/3``) or a model directory.
 
-        ``actors=False`` skips the actor-stance stage (topics only, faster) even when the model has one.
+        ``actors=False`` skips the actor-stance stage (topics only, faster) even when the model has one;
+        ``thresholds`` replaces the dev-tuned decision threshold of some topics (``set_thresholds``).
         """
         local, version = resolve_model(uri, tracking_uri)
-        return cls.from_directory(local, version=version, source=uri, backend=backend, actors=actors)
+        predictor = cls.from_directory(local, version=version, source=uri, backend=backend, actors=actors)
+        predictor.set_thresholds(thresholds or {})
+        return predictor
+
+    def set_thresholds(self, overrides: Mapping[str, float]) -> None:
+        """Use these decision thresholds for the named topics (e.g. lower ones where recall matters)."""
+        unknown = sorted(set(overrides) - set(self.labels))
+        if unknown:
+            raise ModelPackageError(
+                f"thresholds given for unknown topics {unknown}; this model's topics are {self.labels}"
+            )
+        bad = {k: v for k, v in overrides.items() if not isinstance(v, int | float) or not 0.0 < float(v) < 1.0}
+        if bad:
+            raise ModelPackageError(f"thresholds must be numbers strictly between 0 and 1, found {bad}")
+        self.manifest.thresholds = [
+            float(overrides.get(label, old)) for label, old in zip(self.labels, self.manifest.thresholds, strict=True)
+        ]
 
     @classmethod
     def from_directory(

@@ -39,14 +39,17 @@ class StancewatchModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined,
     """Loads the packaged model from the run's artifacts and scores DataFrames."""
 
     def load_context(self, context: Any) -> None:
-        """``model_config`` may set ``backend`` (default 'auto', the variants validated at training) and
-        ``actors`` (default true), e.g. ``spark_udf(..., model_config={"backend": "torch"})``."""
+        """``model_config`` may set ``backend`` (default 'auto', the variants validated at training),
+        ``actors`` (default true) and ``thresholds`` (topic -> decision threshold, a dict or its JSON),
+        e.g. ``spark_udf(..., model_config={"backend": "torch"})``."""
         config = dict(getattr(context, "model_config", None) or {})
         self.predictor = Predictor.from_directory(
             context.artifacts[PACKAGE_ARTIFACT],
             backend=str(config.get("backend", "auto")),
             actors=str(config.get("actors", True)).lower() not in ("false", "0", "no"),
         )
+        thresholds = config.get("thresholds") or {}
+        self.predictor.set_thresholds(json.loads(thresholds) if isinstance(thresholds, str) else dict(thresholds))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         return predictions_frame(self.predictor, pd.DataFrame(model_input))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,15 @@ class ScoreOptions:
     workers: int = 1
     overwrite: bool = False
     progress: bool = True
+    thresholds: dict[str, float] = field(default_factory=dict)  # topic -> decision threshold overrides
 
 
 _WORKER: Any = None
 
 
-def _init_worker(uri: str, tracking_uri: str, backend: str, actors: bool, threads: int, batch_size: int) -> None:
+def _init_worker(
+    uri: str, tracking_uri: str, backend: str, actors: bool, threads: int, batch_size: int, thresholds: dict[str, float]
+) -> None:
     global _WORKER
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
@@ -42,7 +46,7 @@ def _init_worker(uri: str, tracking_uri: str, backend: str, actors: bool, thread
     torch.set_num_threads(threads)
     from serving.predictor import Predictor
 
-    _WORKER = Predictor.load(uri, tracking_uri=tracking_uri, backend=backend, actors=actors)
+    _WORKER = Predictor.load(uri, tracking_uri=tracking_uri, backend=backend, actors=actors, thresholds=thresholds)
     _WORKER.batch_size = batch_size
 
 
@@ -77,7 +81,11 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
         raise InputError(f"{options.source}: no records")
     stream: Iterator[Record] = _prepend(first, records)
     predictor = Predictor.load(
-        options.model_uri, tracking_uri=options.tracking_uri, backend=options.backend, actors=options.actors
+        options.model_uri,
+        tracking_uri=options.tracking_uri,
+        backend=options.backend,
+        actors=options.actors,
+        thresholds=options.thresholds,
     )
     predictor.batch_size = options.batch_size
     identity = {
@@ -87,6 +95,8 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
         "input": input_fingerprint(options.source),
         "format": options.fmt,
     }
+    if options.thresholds:  # decisions change with them: a resumed run must use the same ones
+        identity["thresholds"] = json.dumps(dict(zip(predictor.labels, predictor.manifest.thresholds, strict=True)))
     writer = PartWriter(options.output, options.fmt, identity, options.overwrite)
     summary = Summary(skipped=_skip(stream, writer.consumed))
     if summary.skipped:
@@ -130,7 +140,15 @@ def _score_parallel(
 ) -> int:
     """Parts scored by worker processes, committed strictly in input order (at most workers + 1 in flight)."""
     threads = max(1, (os.cpu_count() or 1) // options.workers)
-    init = (options.model_uri, options.tracking_uri, options.backend, options.actors, threads, options.batch_size)
+    init = (
+        options.model_uri,
+        options.tracking_uri,
+        options.backend,
+        options.actors,
+        threads,
+        options.batch_size,
+        options.thresholds,
+    )
     with ProcessPoolExecutor(options.workers, initializer=_init_worker, initargs=init) as pool:
         pending: list[tuple[list[Record], Future[Any]]] = []
         for part in chunks(stream, options.part_size):

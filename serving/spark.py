@@ -6,6 +6,7 @@ tracking URI and artifacts reachable from the executors (e.g. a shared MLflow se
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -35,6 +36,7 @@ def score_with_spark(
     spark: Any = None,
     backend: str = "auto",
     actors: bool = True,
+    thresholds: dict[str, float] | None = None,
 ) -> int:
     """Score a Parquet file/folder with columns ``text`` (optional ``title``, ``id``) into Parquet."""
     import mlflow
@@ -54,7 +56,7 @@ def score_with_spark(
         model_uri,
         env_manager="local",
         result_type=_result_type(model_uri),
-        model_config={"backend": backend, "actors": actors},
+        model_config={"backend": backend, "actors": actors, "thresholds": json.dumps(thresholds or {})},
     )
     scored = frame.select(udf(F.struct("text", "title", "id")).alias("prediction")).select("prediction.*")
     scored.write.mode("overwrite").parquet(str(output))

@@ -241,6 +241,11 @@ def test_reload_swaps_under_load_and_failed_reload_keeps_old_model() -> None:
         assert c.post("/v1/predict", json={"documents": [{"text": "x"}]}).json()["model"]["version"] == "2"
 
 
+def test_thresholds_setting_reads_json_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STANCEWATCH_THRESHOLDS", '{"internet_control": 0.5}')
+    assert Settings().thresholds == {"internet_control": 0.5}
+
+
 def test_openapi_documents_the_seed_example(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/predict" in spec["paths"] and "/readyz" in spec["paths"]

@@ -123,6 +123,22 @@ def test_model_change_is_refused_unless_overwrite(tmp_path: Path, tiny_package: 
     assert score(str(source), out, other).skipped == 3  # type: ignore[attr-defined]
 
 
+def test_threshold_overrides_are_part_of_the_runs_identity(tmp_path: Path, tiny_package: Path) -> None:
+    import pyarrow.dataset as ds
+
+    from serving.predictor import Predictor
+
+    label = Predictor.from_directory(tiny_package, actors=False).labels[0]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    out = tmp_path / "out"
+    score(str(source), out, tiny_package, thresholds={label: 0.01})
+    assert all(ds.dataset(out).to_table(columns=[f"{label}_present"]).column(0).to_pylist())
+    with pytest.raises(InputError, match="thresholds"):  # the same output with other decisions: refused
+        score(str(source), out, tiny_package)
+    assert score(str(source), out, tiny_package, thresholds={label: 0.01}).skipped == 3  # type: ignore[attr-defined]
+
+
 def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_package: Path) -> None:
     source = tmp_path / "big.jsonl"
     n = 6000

@@ -223,3 +223,44 @@ def test_candidates_ask_present_topics_of_actors_with_enough_mentions() -> None:
     assert asked[0].context == "s1"  # one context sentence by default
     _, asked = candidates(texts, present, extractor, StanceSettings(min_mentions=2))  # type: ignore[arg-type]
     assert {c.actor.name for c in asked} == {"Roskomnadzor"}
+
+
+def test_threshold_overrides_change_decisions_and_bad_ones_are_refused(tiny_package: Path) -> None:
+    predictor = Predictor.from_directory(tiny_package, actors=False)
+    label = predictor.labels[0]
+    text = "The regulator ordered providers to block VPN services and throttle the messaging app."
+    predictor.set_thresholds({label: 0.01})
+    [low] = predictor.predict(text)
+    assert low.topics[label].threshold == pytest.approx(0.01) and low.topics[label].present
+    predictor.set_thresholds({label: 0.99})
+    assert not predictor.predict(text)[0].topics[label].present
+    with pytest.raises(ModelPackageError, match="unknown topics \\['sports'\\]"):
+        predictor.set_thresholds({"sports": 0.5})
+    with pytest.raises(ModelPackageError, match="strictly between 0 and 1"):
+        predictor.set_thresholds({label: 1.5})
+
+
+def test_cli_threshold_option(tiny_package: Path, tmp_path: Path) -> None:
+    import json
+
+    doc = tmp_path / "doc.json"
+    doc.write_text(json.dumps({"id": "a", "text": "Providers must block VPN services, the regulator said."}))
+    root = Path(__file__).resolve().parent.parent
+    label = Predictor.from_directory(tiny_package, actors=False).labels[0]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "training.cli", "predict", str(doc), "--model", str(tiny_package), *extra]
+        return subprocess.run(command, capture_output=True, text=True, cwd=root, timeout=120)
+
+    done = run("--threshold", f"{label}=0.01")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["topics"][label] | {"probability": 0} == {
+        "probability": 0,
+        "present": True,
+        "threshold": 0.01,
+    }
+    bad = run("--threshold", f"{label}=2")
+    assert bad.returncode == 2 and "expected TOPIC=VALUE with VALUE between 0 and 1" in bad.stderr
+    unknown = run("--threshold", "sports=0.5")
+    assert unknown.returncode == 2 and "unknown topics ['sports']" in unknown.stderr
+    assert "Traceback" not in bad.stderr + unknown.stderr

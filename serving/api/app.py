@@ -108,7 +108,10 @@ def create_app(settings: Settings | None = None, loader: Loader | None = None) -
     app.state.settings = settings
     app.state.metrics = ServiceMetrics()
     app.state.holder = ModelHolder(
-        loader or registry_loader(settings.model_uri, settings.tracking_uri, settings.backend, settings.actors)
+        loader
+        or registry_loader(
+            settings.model_uri, settings.tracking_uri, settings.backend, settings.actors, settings.thresholds
+        )
     )
     app.state.resolver = alias_resolver(settings.model_uri, settings.tracking_uri) if loader is None else None
     app.include_router(router)

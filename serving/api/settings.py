@@ -21,6 +21,10 @@ class Settings(BaseSettings):
         description="auto (or its older name onnx) = the fastest variant training validated on dev",
     )
     actors: bool = Field(True, description="actors with stances in answers (when the model has a stance stage)")
+    thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description='topic -> decision threshold replacing the dev-tuned one, JSON: {"internet_control": 0.5}',
+    )
     api_key: SecretStr | None = Field(None, description="Bearer token; auth is off when unset")
     max_batch_docs: int = Field(32, ge=1, le=512, description="documents per inference batch")
     max_wait_ms: float = Field(10.0, ge=0, le=1000, description="how long a batch waits to fill")

@@ -86,8 +86,12 @@ def _call_loader(loader: Loader) -> Any:
         raise RuntimeError("model loader returned no model") from error
 
 
-def registry_loader(model_uri: str, tracking_uri: str, backend: str, actors: bool = True) -> Loader:
-    return lambda: Predictor.load(model_uri, tracking_uri=tracking_uri, backend=backend, actors=actors)
+def registry_loader(
+    model_uri: str, tracking_uri: str, backend: str, actors: bool = True, thresholds: dict[str, float] | None = None
+) -> Loader:
+    return lambda: Predictor.load(
+        model_uri, tracking_uri=tracking_uri, backend=backend, actors=actors, thresholds=thresholds
+    )
 
 
 def alias_resolver(model_uri: str, tracking_uri: str) -> Callable[[], str | None] | None:
