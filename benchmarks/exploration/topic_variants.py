@@ -1,6 +1,6 @@
 """Topic recipe variants on dev (and optionally leave-one-source-out), never reading the test split.
 
-python benchmarks/exploration/topic_variants.py [--loso iff euvsd] "finetune_epochs=1" "finetune_window=256 finetune_chunks=1"
+python benchmarks/exploration/topic_variants.py [--loso iff euvsd [--skip-dev]] "finetune_epochs=1" "finetune_window=256 finetune_chunks=1"
 
 Each argument is a set of `key=value` overrides of configs/default.yaml. Prints, per variant, the dev
 macro-F1 of the model (pooling, blend and thresholds chosen on dev as in `make train`) and, with
@@ -36,11 +36,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("variants", nargs="+")
     parser.add_argument("--loso", nargs="*", default=[])
+    parser.add_argument("--skip-dev", action="store_true", help="LOSO folds only")
     args = parser.parse_args()
     corpus = build_corpus(ROOT / "data" / "articles.jsonl")
     for variant in args.variants:
         cfg = load_config(ROOT / "configs" / "default.yaml", variant.split() + ["stance=false"])
-        folds = [("dev", dev_only(corpus))] + [(s, loso_corpus(corpus, s)) for s in args.loso]
+        folds = [] if args.skip_dev else [("dev", dev_only(corpus))]
+        folds += [(s, loso_corpus(corpus, s)) for s in args.loso]
         for name, fold in folds:
             started = time.time()
             with tempfile.TemporaryDirectory() as tmp:
