@@ -7,8 +7,10 @@
 2. `stancewatch score` (ONNX backend, batching, committed parts) on the same documents, also a child
    process; then the test-split macro-F1 of each backend against the torch path.
 With --naive-docs N (< --docs) the naive loop runs on the first N documents only (the whole corpus
-would take it over an hour on 2 cores) while `score` runs all --docs; both rates are reported, and
-the ratio compares the two rates measured in the same run on these different document counts.
+would take it over an hour on 2 cores) while `score` runs all --docs; both rates are reported, but
+the corpus is ordered by source (long IFF posts first), so only --spread gives a fair ratio.
+With --spread the --docs documents are spread evenly over the whole corpus (every k-th line) instead
+of being its first lines, so the sample has the corpus's mix of sources and lengths.
 Writes benchmarks/out/batch.json.
 """
 
@@ -89,6 +91,7 @@ def main() -> None:
     parser.add_argument("--tracking-uri", default=f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--docs", type=int, default=1000, help="documents for the side-by-side comparison")
+    parser.add_argument("--spread", action="store_true", help="every k-th document instead of the first --docs")
     parser.add_argument("--naive-docs", type=int, default=None, help="naive loop on the first N only")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "batch.json")
     args = parser.parse_args()
@@ -98,13 +101,19 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     subset, naive_subset = work / "subset.jsonl", work / "naive_subset.jsonl"
     naive_docs = min(args.naive_docs or args.docs, args.docs)
+    total = sum(1 for _ in args.corpus.open())
+    step = max(1, total // args.docs) if args.spread else 1
     with args.corpus.open() as src, subset.open("w") as dst, naive_subset.open("w") as naive_dst:
+        kept = 0
         for i, line in enumerate(src):
-            if i == args.docs:
+            if kept == args.docs:
                 break
+            if i % step:
+                continue
             dst.write(line)
-            if i < naive_docs:
+            if kept < naive_docs:
                 naive_dst.write(line)
+            kept += 1
     args.docs = sum(1 for _ in subset.open())
     env_note = {"cpus": os.cpu_count()}
     _, rss, out = run_child([sys.executable, "-c", NAIVE, args.model, args.tracking_uri, str(naive_subset)])

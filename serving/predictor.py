@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from serving.actor_stance import ActorStance, load_actor_stance
-from serving.backends import resolve_backend
+from serving.backends import limit_onednn_cache, resolve_backend
 from serving.heads import LinearHead, SparseModel
 from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, ModelPackageError, find_package
 from serving.registry import resolve_model
@@ -123,6 +123,7 @@ class Predictor:
         backend: str = "torch",
         actors: bool = True,
     ) -> Predictor:
+        limit_onednn_cache()
         root = find_package(Path(directory))
         manifest = Manifest.load(root)
         encoder = load_encoder(root / ENCODER_DIR, backend, str(manifest.extra.get("onnx_variant", "torch")))

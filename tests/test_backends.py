@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from serving import backends
@@ -48,3 +51,17 @@ def test_pick_fastest_within_tolerance_then_closest_to_torch(monkeypatch: pytest
     assert export.pick_fastest(scores(f1, seconds, change), 0.95, 0.005, "") == "onnx-int8"
     # nothing faithful: torch
     assert export.pick_fastest(scores(f1, seconds, change), 0.90, 0.005, "") == "torch"
+
+
+def test_loading_a_model_limits_the_onednn_cache_unless_the_user_set_it(
+    tiny_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from serving.backends import ONEDNN_CACHE_CAPACITY
+    from serving.predictor import Predictor
+
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    Predictor.from_directory(tiny_package, actors=False)
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == ONEDNN_CACHE_CAPACITY
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "512")
+    Predictor.from_directory(tiny_package, actors=False)
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "512"
