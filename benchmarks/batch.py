@@ -10,7 +10,9 @@ With --naive-docs N (< --docs) the naive loop runs on the first N documents only
 would take it over an hour on 2 cores) while `score` runs all --docs; both rates are reported, but
 the corpus is ordered by source (long IFF posts first), so only --spread gives a fair ratio.
 With --spread the --docs documents are spread evenly over the whole corpus (every k-th line) instead
-of being its first lines, so the sample has the corpus's mix of sources and lengths.
+of being its first lines, and the --naive-docs ones evenly over those, so each sample has the
+corpus's mix of sources and lengths: `--docs 7075 --naive-docs 300 --spread` scores the whole corpus
+and times the naive loop on every 23rd article.
 Writes benchmarks/out/batch.json.
 """
 
@@ -103,6 +105,7 @@ def main() -> None:
     naive_docs = min(args.naive_docs or args.docs, args.docs)
     total = sum(1 for _ in args.corpus.open())
     step = max(1, total // args.docs) if args.spread else 1
+    naive_step = max(1, min(args.docs, total // step) // naive_docs) if args.spread else 1
     with args.corpus.open() as src, subset.open("w") as dst, naive_subset.open("w") as naive_dst:
         kept = 0
         for i, line in enumerate(src):
@@ -111,7 +114,7 @@ def main() -> None:
             if i % step:
                 continue
             dst.write(line)
-            if kept < naive_docs:
+            if kept % naive_step == 0 and kept // naive_step < naive_docs:
                 naive_dst.write(line)
             kept += 1
     args.docs = sum(1 for _ in subset.open())
