@@ -104,14 +104,7 @@ def keep_engaged(
     probabilities: np.ndarray, labels: Sequence[str], salience: np.ndarray, cut: float
 ) -> list[tuple[str, float]]:
     """Per row: the likeliest engaged stance when P(salient) x (1 - P(none)) >= ``cut``, else 'none'."""
-    labels = list(labels)
-    none = labels.index("none")
-    engaged = [i for i in range(len(labels)) if i != none]
-    out: list[tuple[str, float]] = []
-    for row, s in zip(probabilities, salience, strict=True):
-        if s * (1.0 - row[none]) < cut:
-            out.append(("none", float(row[none])))
-            continue
-        best = max(engaged, key=lambda i: row[i])
-        out.append((labels[best], float(row[best])))
-    return out
+    from serving.stance import decide_where
+
+    engaged_probability = 1.0 - probabilities[:, list(labels).index("none")]
+    return decide_where(probabilities, labels, np.asarray(salience) * engaged_probability >= cut)

@@ -175,13 +175,21 @@ def predict_pairs(
 def decide(probabilities: np.ndarray, labels: Sequence[str], none_threshold: float) -> list[tuple[str, float]]:
     """Per row: ('none', p) when P(none) >= the cut, else the likeliest engaged stance and its probability."""
     labels = list(labels)
+    if "none" not in labels:
+        return decide_where(probabilities, labels, np.ones(len(probabilities), dtype=bool))
+    return decide_where(probabilities, labels, probabilities[:, labels.index("none")] < none_threshold)
+
+
+def decide_where(probabilities: np.ndarray, labels: Sequence[str], engaged: np.ndarray) -> list[tuple[str, float]]:
+    """Per row: the likeliest engaged stance and its probability where ``engaged``, else ('none', P(none))."""
+    labels = list(labels)
     none = labels.index("none") if "none" in labels else None
-    engaged = [i for i in range(len(labels)) if i != none]
+    choices = [i for i in range(len(labels)) if i != none]
     out = []
-    for row in probabilities:
-        if none is not None and row[none] >= none_threshold:
+    for row, keep in zip(probabilities, engaged, strict=True):
+        if not keep and none is not None:
             out.append(("none", float(row[none])))
             continue
-        best = max(engaged, key=lambda i: row[i])
+        best = max(choices, key=lambda i: row[i])
         out.append((labels[best], float(row[best])))
     return out
