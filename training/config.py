@@ -37,6 +37,7 @@ class TrainConfig:
     finetune_lr: float = 2e-5
     finetune_window: int = 128
     finetune_chunks: int = 3
+    finetune_soup: int = 1  # > 1: that many fine-tunes (other data orders), weights averaged
     warmup_ratio: float = 0.1
     bf16: str = "auto"
     # heads
@@ -92,6 +93,7 @@ class TrainConfig:
             ),
             (self.finetune_pairs >= 2, f"finetune_pairs must be >= 2, found {self.finetune_pairs}"),
             (self.finetune_epochs >= 1, f"finetune_epochs must be >= 1, found {self.finetune_epochs}"),
+            (self.finetune_soup >= 1, f"finetune_soup must be >= 1, found {self.finetune_soup}"),
             (self.finetune_lr > 0, f"finetune_lr must be > 0, found {self.finetune_lr}"),
             (self.bf16 in ("auto", "on", "off"), f"bf16 must be auto|on|off, found '{self.bf16}'"),
             (self.head_c > 0 and self.sparse_c > 0, "head_c and sparse_c must be > 0"),

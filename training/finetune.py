@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from serving.heads import LinearHead
 
 log = logging.getLogger(__name__)
 StepHook = Callable[[int, float], None]
+ORDER_SEED_STEP = 1000  # data-order seed of soup run k: seed + k * ORDER_SEED_STEP
 CLASSIFIER_HEAD = "classifier_head.npz"  # the head trained jointly with the encoder (classify objective)
 
 
@@ -36,6 +38,8 @@ class FinetuneSettings:
     warmup_ratio: float
     bf16: bool
     seed: int
+    soup: int = 1  # > 1: fine-tune this many times (data orders differ) and average the weights
+    member: int = 0  # which run of a soup this is (shifts the data-order seed only)
 
 
 def make_pairs(label_keys: Sequence[tuple[int, ...]], n_pairs: int, rng: random.Random) -> list[tuple[int, int, float]]:
@@ -121,7 +125,7 @@ def _classify(
     import torch
     from transformers import AutoTokenizer
 
-    rng = random.Random(s.seed)
+    rng = random.Random(s.seed + ORDER_SEED_STEP * s.member)
     chunks = leading_chunks(AutoTokenizer.from_pretrained(base), texts, s.chunk_tokens, s.chunks)
     items = [(chunk, list(map(float, y))) for doc, y in zip(chunks, targets, strict=True) for chunk in doc]
     labels = torch.tensor([y for _, y in items])
@@ -159,7 +163,7 @@ def _contrastive(
     """Cosine-similarity loss on balanced same-label / different-label document pairs."""
     import torch
 
-    rng = random.Random(s.seed)
+    rng = random.Random(s.seed + ORDER_SEED_STEP * s.member)
     pairs = make_pairs([tuple(t) for t in targets], s.pairs, rng)
     steps = max(1, len(pairs) // s.batch_size)
     trainer = _Trainer(base, s, [], steps)
@@ -190,14 +194,71 @@ def finetune_encoder(
     out_dir: Path,
     on_step: StepHook | None = None,
 ) -> Path:
-    """Fine-tune ``base`` with the configured objective; save model and tokenizer to ``out_dir``."""
-    import torch
+    """Fine-tune ``base`` with the configured objective; save model and tokenizer to ``out_dir``.
 
-    set_threads()
-    torch.manual_seed(settings.seed)
+    With ``soup > 1`` the fine-tune runs that many times from the same start (same seed for the new
+    head, other data orders) and the weights are averaged (a uniform "model soup").
+    """
     objectives = {"classify": _classify, "contrastive": _contrastive}
     if settings.objective not in objectives:
         raise ValueError(f"fine-tuning objective must be one of {sorted(objectives)}, found '{settings.objective}'")
-    path = objectives[settings.objective](base, texts, targets, settings, out_dir, on_step)
-    log.info("fine-tuned encoder (%s) saved to %s", settings.objective, path)
+    if settings.soup < 1:
+        raise ValueError(f"soup must be >= 1 fine-tuning runs, found {settings.soup}")
+    set_threads()
+    if settings.soup == 1:
+        return _one_member(objectives[settings.objective], base, texts, targets, settings, out_dir, on_step)
+    with tempfile.TemporaryDirectory() as tmp:
+        members = [
+            _one_member(
+                objectives[settings.objective],
+                base,
+                texts,
+                targets,
+                replace(settings, member=k),
+                Path(tmp) / str(k),
+                on_step,
+            )
+            for k in range(settings.soup)
+        ]
+        return average_models(members, out_dir)
+
+
+def _one_member(
+    objective: Callable[..., Path],
+    base: str,
+    texts: Sequence[str],
+    targets: Sequence[Sequence[int]],
+    settings: FinetuneSettings,
+    out_dir: Path,
+    on_step: StepHook | None,
+) -> Path:
+    import torch
+
+    torch.manual_seed(settings.seed)
+    path = objective(base, texts, targets, settings, out_dir, on_step)
+    log.info("fine-tuned encoder (%s, run %d) saved to %s", settings.objective, settings.member, path)
     return path
+
+
+def average_models(members: Sequence[Path], out_dir: Path) -> Path:
+    """The element-wise mean of the members' weights (and of their jointly trained heads) in ``out_dir``."""
+    import numpy as np
+    from transformers import AutoModel, AutoTokenizer
+
+    models = [AutoModel.from_pretrained(str(m)) for m in members]
+    states = [m.state_dict() for m in models]
+    mean = {
+        k: sum(s[k].float() for s in states) / len(states) if states[0][k].is_floating_point() else states[0][k]
+        for k in states[0]
+    }
+    models[0].load_state_dict(mean)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    models[0].eval().save_pretrained(out_dir)
+    AutoTokenizer.from_pretrained(str(members[0])).save_pretrained(out_dir)
+    heads = [m / CLASSIFIER_HEAD for m in members]
+    if all(h.is_file() for h in heads):
+        loaded = [LinearHead.load(h) for h in heads]
+        LinearHead(np.mean([h.weights for h in loaded], axis=0), np.mean([h.bias for h in loaded], axis=0)).save(
+            out_dir / CLASSIFIER_HEAD
+        )
+    return out_dir

@@ -99,6 +99,7 @@ def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves:
         warmup_ratio=cfg.warmup_ratio,
         bf16=use_bf16(cfg.bf16),
         seed=cfg.seed,
+        soup=cfg.finetune_soup,
     )
     return finetune_encoder(
         base,

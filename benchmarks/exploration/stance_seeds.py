@@ -1,0 +1,70 @@
+"""Scratch: does averaging stance cross-encoders trained with different seeds help on dev?
+
+python benchmarks/exploration/stance_seeds.py SEED [SEED ...]
+
+Trains the product stance recipe (configs/default.yaml settings: 1 context sentence, 2 `none` actors per
+topic, 4 epochs, bf16) once per seed on train, and scores dev gold-actor macro-F1 and engaged F1 for
+each model alone and for the average of the first k models' probabilities (k = 2..n). Dev only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from serving.actors import ActorExtractor  # noqa: E402
+from serving.encoder import default_encoder_path  # noqa: E402
+from serving.stance import StanceScorer, StanceSettings  # noqa: E402
+from training.data import build_corpus  # noqa: E402
+from training.stance import StanceTraining, stance_macro_f1, train_stance, tune_none_threshold  # noqa: E402
+from training.stance_data import build_examples  # noqa: E402
+
+
+def scores(probs: np.ndarray, dev: list, settings: StanceSettings) -> dict[str, float]:
+    cut, engaged = tune_none_threshold(probs, [e.label for e in dev], settings.labels)
+    gold = [i for i, e in enumerate(dev) if e.label != "none"]
+    pred3 = [("favor", "against", "neutral")[k] for k in probs[gold, :3].argmax(1)]
+    f1 = stance_macro_f1([dev[i].label for i in gold], pred3)
+    return {"dev_gold_macro_f1": round(f1, 4), "dev_engaged_f1": round(engaged, 4), "none_cut": cut}
+
+
+def main(seeds: list[int]) -> None:
+    corpus = build_corpus(ROOT / "data/articles.jsonl")
+    extractor = ActorExtractor()
+    settings = StanceSettings(context_sentences=1)
+    ex = {s: build_examples(corpus.splits[s], extractor, 1, 2) for s in ("train", "dev")}
+    pairs = [e.pair(settings) for e in ex["train"]]
+    dev = ex["dev"]
+    all_probs = []
+    for seed in seeds:
+        started = time.time()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = train_stance(
+                default_encoder_path(),
+                pairs,
+                [e.label for e in ex["train"]],
+                settings,
+                StanceTraining(epochs=4, bf16=True, seed=seed),
+                Path(tmp) / "s",
+            )
+            probs = StanceScorer(out).predict_proba([e.pair(settings) for e in dev])
+        all_probs.append(probs)
+        np.save(ROOT / f"benchmarks/out/stance_seed{seed}_dev.npy", probs)
+        print(
+            json.dumps({"seed": seed, **scores(probs, dev, settings), "seconds": round(time.time() - started)}),
+            flush=True,
+        )
+        if len(all_probs) > 1:
+            mean = np.mean(all_probs, axis=0)
+            print(json.dumps({"ensemble_of": seeds[: len(all_probs)], **scores(mean, dev, settings)}), flush=True)
+
+
+if __name__ == "__main__":
+    main([int(s) for s in sys.argv[1:]] or [13, 14, 15])

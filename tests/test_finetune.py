@@ -1,0 +1,61 @@
+"""Encoder fine-tuning: the weight-averaged "soup" of several runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.finetune import CLASSIFIER_HEAD, FinetuneSettings, average_models, finetune_encoder
+
+TEXTS = ["The ministry blocked VPN services.", "Shares rose after profit.", "Agents meddled in the vote."] * 4
+TARGETS = [[1, 0], [0, 0], [0, 1]] * 4
+
+
+def settings(soup: int = 1, member: int = 0) -> FinetuneSettings:
+    return FinetuneSettings(
+        objective="classify",
+        epochs=1,
+        pairs=8,
+        batch_size=4,
+        lr=1e-3,
+        chunk_tokens=16,
+        chunks=1,
+        warmup_ratio=0.1,
+        bf16=False,
+        seed=3,
+        soup=soup,
+        member=member,
+    )
+
+
+def weights(path: Path) -> dict[str, np.ndarray]:
+    from transformers import AutoModel
+
+    return {k: v.numpy().copy() for k, v in AutoModel.from_pretrained(str(path)).state_dict().items()}
+
+
+def test_soup_is_the_mean_of_its_runs(tiny_encoder: Path, tmp_path: Path) -> None:
+    runs = [finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, settings(member=k), tmp_path / f"m{k}") for k in (0, 1)]
+    first, second = weights(runs[0]), weights(runs[1])
+    assert any(not np.allclose(first[k], second[k]) for k in first)  # other data orders, other weights
+    soup = finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, settings(soup=2), tmp_path / "soup")
+    mixed = weights(soup)
+    for key, value in mixed.items():
+        if value.dtype.kind == "f":
+            np.testing.assert_allclose(value, (first[key] + second[key]) / 2, atol=1e-6)
+    head = np.load(soup / CLASSIFIER_HEAD)["weights"]
+    members = [np.load(r / CLASSIFIER_HEAD)["weights"] for r in runs]
+    np.testing.assert_allclose(head, np.mean(members, axis=0), atol=1e-6)
+
+
+def test_average_of_one_model_is_that_model(tiny_encoder: Path, tmp_path: Path) -> None:
+    out = average_models([tiny_encoder], tmp_path / "same")
+    before, after = weights(tiny_encoder), weights(out)
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_soup_must_have_a_run(tiny_encoder: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="soup must be >= 1"):
+        finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, settings(soup=0), tmp_path / "none")
