@@ -1,6 +1,6 @@
 """Scratch: does averaging stance cross-encoders trained with different seeds help on dev?
 
-python benchmarks/exploration/stance_seeds.py SEED [SEED ...]
+python benchmarks/exploration/stance_seeds.py [--context N] [--none N] [--epochs N] [--lr X] [--head-lr X] [SEED ...]
 
 Trains the product stance recipe (configs/default.yaml settings: 1 context sentence, 2 `none` actors per
 topic, 4 epochs, bf16) once per seed on train, and scores dev gold-actor macro-F1 and engaged F1 for
@@ -9,6 +9,7 @@ each model alone and for the average of the first k models' probabilities (k = 2
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -35,11 +36,12 @@ def scores(probs: np.ndarray, dev: list, settings: StanceSettings) -> dict[str, 
     return {"dev_gold_macro_f1": round(f1, 4), "dev_engaged_f1": round(engaged, 4), "none_cut": cut}
 
 
-def main(seeds: list[int]) -> None:
+def main(seeds: list[int], args: argparse.Namespace) -> None:
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
-    settings = StanceSettings(context_sentences=1)
-    ex = {s: build_examples(corpus.splits[s], extractor, 1, 2) for s in ("train", "dev")}
+    settings = StanceSettings(context_sentences=args.context)
+    ex = {s: build_examples(corpus.splits[s], extractor, args.context, args.none) for s in ("train", "dev")}
+    tag = f"c{args.context}_n{args.none}_e{args.epochs}_lr{args.lr}_h{args.head_lr}"
     pairs = [e.pair(settings) for e in ex["train"]]
     dev = ex["dev"]
     all_probs = []
@@ -51,12 +53,12 @@ def main(seeds: list[int]) -> None:
                 pairs,
                 [e.label for e in ex["train"]],
                 settings,
-                StanceTraining(epochs=4, bf16=True, seed=seed),
+                StanceTraining(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, bf16=True, seed=seed),
                 Path(tmp) / "s",
             )
             probs = StanceScorer(out).predict_proba([e.pair(settings) for e in dev])
         all_probs.append(probs)
-        np.save(ROOT / f"benchmarks/out/stance_seed{seed}_dev.npy", probs)
+        np.save(ROOT / f"benchmarks/out/stance_{tag}_seed{seed}_dev.npy", probs)
         print(
             json.dumps({"seed": seed, **scores(probs, dev, settings), "seconds": round(time.time() - started)}),
             flush=True,
@@ -67,4 +69,12 @@ def main(seeds: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(s) for s in sys.argv[1:]] or [13, 14, 15])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("seeds", nargs="*", type=int, default=[13, 14, 15])
+    parser.add_argument("--context", type=int, default=1)
+    parser.add_argument("--none", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--head-lr", type=float, default=2e-3)
+    cli = parser.parse_args()
+    main(cli.seeds, cli)
