@@ -60,7 +60,9 @@ def main(seeds: list[int], args: argparse.Namespace) -> None:
         all_probs.append(probs)
         np.save(ROOT / f"benchmarks/out/stance_{tag}_seed{seed}_dev.npy", probs)
         print(
-            json.dumps({"seed": seed, **scores(probs, dev, settings), "seconds": round(time.time() - started)}),
+            json.dumps(
+                {"variant": tag, "seed": seed, **scores(probs, dev, settings), "seconds": round(time.time() - started)}
+            ),
             flush=True,
         )
         if len(all_probs) > 1:
