@@ -4,7 +4,8 @@ python benchmarks/exploration/stance_seeds.py [--context N] [--none N] [--epochs
 
 Trains the product stance recipe (configs/default.yaml settings: 1 context sentence, 2 `none` actors per
 topic, 4 epochs, bf16) once per seed on train, and scores dev gold-actor macro-F1 and engaged F1 for
-each model alone and for the average of the first k models' probabilities (k = 2..n). Dev only.
+each model alone and for the average of the first k models' probabilities (k = 2..n). Dev only, unless
+--report-test: then each model's gold-actor macro-F1 on test is printed too (a report, chosen on nothing).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def main(seeds: list[int], args: argparse.Namespace) -> None:
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
     settings = StanceSettings(context_sentences=args.context)
-    ex = {s: build_examples(corpus.splits[s], extractor, args.context, args.none) for s in ("train", "dev")}
+    splits = ("train", "dev", "test") if args.report_test else ("train", "dev")
+    ex = {s: build_examples(corpus.splits[s], extractor, args.context, args.none) for s in splits}
     tag = f"c{args.context}_n{args.none}_e{args.epochs}_lr{args.lr}_h{args.head_lr}"
     pairs = [e.pair(settings) for e in ex["train"]]
     dev = ex["dev"]
@@ -56,12 +58,25 @@ def main(seeds: list[int], args: argparse.Namespace) -> None:
                 StanceTraining(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, bf16=True, seed=seed),
                 Path(tmp) / "s",
             )
-            probs = StanceScorer(out).predict_proba([e.pair(settings) for e in dev])
+            scorer = StanceScorer(out)
+            probs = scorer.predict_proba([e.pair(settings) for e in dev])
+            test = {}
+            if args.report_test:
+                gold = [e for e in ex["test"] if e.label != "none"]
+                test_probs = scorer.predict_proba([e.pair(settings) for e in gold])
+                predicted = [("favor", "against", "neutral")[k] for k in test_probs[:, :3].argmax(1)]
+                test = {"test_gold_macro_f1": round(stance_macro_f1([e.label for e in gold], predicted), 4)}
         all_probs.append(probs)
         np.save(ROOT / f"benchmarks/out/stance_{tag}_seed{seed}_dev.npy", probs)
         print(
             json.dumps(
-                {"variant": tag, "seed": seed, **scores(probs, dev, settings), "seconds": round(time.time() - started)}
+                {
+                    "variant": tag,
+                    "seed": seed,
+                    **scores(probs, dev, settings),
+                    **test,
+                    "seconds": round(time.time() - started),
+                }
             ),
             flush=True,
         )
@@ -78,5 +93,6 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=2e-3)
+    parser.add_argument("--report-test", action="store_true")
     cli = parser.parse_args()
     main(cli.seeds, cli)
