@@ -116,8 +116,8 @@ def headline_cased(text: str) -> str:
     NER reads "China Calls on Russia to Tighten ..." as an entity "China Calls". A capitalised headline
     word is lowercased unless the body capitalises it away from a sentence start (a name: "Russia",
     "Internet" stay; "Calls", "Tighten" go) or it is an acronym. Only the case changes, so every
-    character offset stays valid. Texts without a headline paragraph, or whose first paragraph is not Title Case, are
-    returned unchanged.
+    character offset stays valid. Texts without a headline paragraph, or whose first paragraph is not
+    Title Case, are returned unchanged.
     """
     head, sep, body = text.partition("\n\n")
     words = [m for m in _WORD.finditer(head) if len(m.group()) > 3]

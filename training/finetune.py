@@ -204,21 +204,14 @@ def finetune_encoder(
         raise ValueError(f"fine-tuning objective must be one of {sorted(objectives)}, found '{settings.objective}'")
     if settings.soup < 1:
         raise ValueError(f"soup must be >= 1 fine-tuning runs, found {settings.soup}")
+    objective = objectives[settings.objective]
     set_threads()
     if settings.soup == 1:
-        return _one_member(objectives[settings.objective], base, texts, targets, settings, out_dir, on_step)
+        return _one_member(objective, base, texts, targets, settings, out_dir, on_step)
     with tempfile.TemporaryDirectory() as tmp:
+        runs = [replace(settings, member=k) for k in range(settings.soup)]
         members = [
-            _one_member(
-                objectives[settings.objective],
-                base,
-                texts,
-                targets,
-                replace(settings, member=k),
-                Path(tmp) / str(k),
-                on_step,
-            )
-            for k in range(settings.soup)
+            _one_member(objective, base, texts, targets, run, Path(tmp) / str(run.member), on_step) for run in runs
         ]
         return average_models(members, out_dir)
 
