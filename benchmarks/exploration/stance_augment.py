@@ -1,0 +1,148 @@
+"""Scratch: more stance training pairs from the same annotations (dev only unless --report-test).
+
+python benchmarks/exploration/stance_augment.py [--title] [--evidence] [--mentions K] [--none-mentions K]
+    [--infer-mentions K] [SEED ...]
+
+The product trains one pair per (actor, topic): the actor's first mention sentence. Variants add pairs
+with the same label: --evidence adds the annotators' evidence sentence of a gold stance (when it is not
+already the context); --mentions K adds each gold actor's 2nd..Kth mention sentences; --none-mentions K
+does the same for the sampled `none` actors. --title puts the article's title before every context
+(training, dev and test alike). Inference reads the first mention sentence (the product's
+dev/test pairs) unless --infer-mentions K: then the probabilities are averaged over the actor's first K
+mention sentences (both are printed). Prints dev gold-actor macro-F1 and engaged F1 per seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks/exploration"))
+from stance_seeds import scores  # noqa: E402
+
+from serving.actors import ActorExtractor, names_match  # noqa: E402
+from serving.encoder import default_encoder_path  # noqa: E402
+from serving.stance import StanceScorer, StanceSettings  # noqa: E402
+from training.data import build_corpus  # noqa: E402
+from training.stance import StanceTraining, stance_macro_f1, train_stance  # noqa: E402
+from training.stance_data import StanceExample, build_examples  # noqa: E402
+
+
+def extra_pairs(articles: list, extractor: ActorExtractor, args: argparse.Namespace) -> list[StanceExample]:
+    """The added pairs (same rng order as build_examples for the `none` sample)."""
+    rng = random.Random(13)
+    out: list[StanceExample] = []
+    for article in articles:
+        if not article.topics:
+            continue
+        found = extractor.extract(article.full_text())
+        for topic in article.topics:
+            for actor in (a for a in article.actors if topic in a.stances):
+                match = next((f for f in found if names_match(f.name, actor.name)), None)
+                sentences = match.sentences if match is not None else []
+                first = sentences[0] if sentences else ""
+                label = actor.stances[topic]
+                evidence = actor.evidence.get(topic, "")
+                if args.evidence and evidence and evidence.strip() != first.strip():
+                    out.append(StanceExample(article.id, actor.name, topic, evidence, label))
+                for sentence in sentences[1 : args.mentions]:
+                    out.append(StanceExample(article.id, actor.name, topic, sentence, label))
+            others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
+            for extra in rng.sample(others, min(2, len(others))):
+                for sentence in extra.sentences[1 : args.none_mentions]:
+                    out.append(StanceExample(article.id, extra.name, topic, sentence, "none"))
+    return out
+
+
+def mention_lists(articles: list, extractor: ActorExtractor) -> list[list[str]]:
+    """Per example of build_examples(articles, extractor, 1, 2), in its order: the actor's mention sentences."""
+    rng = random.Random(13)
+    out: list[list[str]] = []
+    for article in articles:
+        if not article.topics:
+            continue
+        found = extractor.extract(article.full_text())
+        for topic in article.topics:
+            for actor in (a for a in article.actors if topic in a.stances):
+                match = next((f for f in found if names_match(f.name, actor.name)), None)
+                out.append(match.sentences if match is not None and match.sentences else [])
+            others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
+            out.extend(extra.sentences for extra in rng.sample(others, min(2, len(others))))
+    return out
+
+
+def averaged(scorer: StanceScorer, examples: list, sentences: list[list[str]], k: int, settings: StanceSettings):
+    """Mean probabilities over each example's first k mention sentences (its own context when none)."""
+    import numpy as np
+
+    pairs, owner = [], []
+    for i, (example, found) in enumerate(zip(examples, sentences, strict=True)):
+        contexts = found[:k] or [example.context]
+        pairs.extend(settings.pair(example.actor, example.topic, c) for c in contexts)
+        owner.extend([i] * len(contexts))
+    probs = scorer.predict_proba(pairs)
+    owner_arr = np.asarray(owner)
+    return np.stack([probs[owner_arr == i].mean(0) for i in range(len(examples))])
+
+
+def main(args: argparse.Namespace) -> None:
+    corpus = build_corpus(ROOT / "data/articles.jsonl")
+    extractor = ActorExtractor()
+    settings = StanceSettings()
+    splits = ("train", "dev", "test") if args.report_test else ("train", "dev")
+    ex = {s: build_examples(corpus.splits[s], extractor, 1, 2) for s in splits}
+    train = ex["train"] + extra_pairs(corpus.splits["train"], extractor, args)
+    if args.title:
+        titles = {a.id: a.title for split in corpus.splits.values() for a in split}
+        for example in [*train, *ex["dev"], *ex.get("test", [])]:
+            title = (titles.get(example.doc_id) or "").strip()
+            if title and title not in example.context:
+                example.context = f"{title}. {example.context}"
+    tag = f"t{int(args.title)}_ev{int(args.evidence)}_m{args.mentions}_nm{args.none_mentions}_im{args.infer_mentions}"
+    print(json.dumps({"variant": tag, "train_pairs": len(train), "product_pairs": len(ex["train"])}), flush=True)
+    for seed in args.seeds:
+        started = time.time()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = train_stance(
+                default_encoder_path(),
+                [e.pair(settings) for e in train],
+                [e.label for e in train],
+                settings,
+                StanceTraining(epochs=args.epochs, bf16=True, seed=seed),
+                Path(tmp) / "s",
+            )
+            scorer = StanceScorer(out)
+            probs = scorer.predict_proba([e.pair(settings) for e in ex["dev"]])
+            if args.infer_mentions > 1:
+                dev_sentences = mention_lists(corpus.splits["dev"], extractor)
+                first = scores(probs, ex["dev"], settings)
+                print(json.dumps({"seed": seed, "infer_mentions": 1, **first}), flush=True)
+                probs = averaged(scorer, ex["dev"], dev_sentences, args.infer_mentions, settings)
+            test = {}
+            if args.report_test:
+                gold = [e for e in ex["test"] if e.label != "none"]
+                test_probs = scorer.predict_proba([e.pair(settings) for e in gold])
+                predicted = [("favor", "against", "neutral")[k] for k in test_probs[:, :3].argmax(1)]
+                test = {"test_gold_macro_f1": round(stance_macro_f1([e.label for e in gold], predicted), 4)}
+        result = {"variant": tag, "seed": seed, **scores(probs, ex["dev"], settings), **test}
+        print(json.dumps({**result, "seconds": round(time.time() - started)}), flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("seeds", nargs="*", type=int, default=[13, 14, 15])
+    parser.add_argument("--evidence", action="store_true")
+    parser.add_argument("--title", action="store_true")
+    parser.add_argument("--mentions", type=int, default=1)
+    parser.add_argument("--none-mentions", type=int, default=1)
+    parser.add_argument("--infer-mentions", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--report-test", action="store_true")
+    main(parser.parse_args())
