@@ -1,15 +1,16 @@
 """Scratch: more stance training pairs from the same annotations (dev only unless --report-test).
 
-python benchmarks/exploration/stance_augment.py [--title] [--evidence] [--mentions K] [--none-mentions K]
-    [--infer-mentions K] [SEED ...]
+python benchmarks/exploration/stance_augment.py [--speaker] [--title] [--evidence] [--mentions K]
+    [--none-mentions K] [--infer-mentions K] [SEED ...]
 
 The product trains one pair per (actor, topic): the actor's first mention sentence. Variants add pairs
 with the same label: --evidence adds the annotators' evidence sentence of a gold stance (when it is not
 already the context); --mentions K adds each gold actor's 2nd..Kth mention sentences; --none-mentions K
 does the same for the sampled `none` actors. --title puts the article's title before every context
-(training, dev and test alike). Inference reads the first mention sentence (the product's
-dev/test pairs) unless --infer-mentions K: then the probabilities are averaged over the actor's first K
-mention sentences (both are printed). Prints dev gold-actor macro-F1 and engaged F1 per seed.
+(training, dev and test alike). --speaker reads, instead of the first mention sentence, the first
+sentence where the actor speaks (a mention next to a reporting verb), when there is one. Inference
+reads the first mention sentence (the product's dev/test pairs) unless --infer-mentions K: then the
+probabilities are averaged over the actor's first K mention sentences (both are printed). Prints dev gold-actor macro-F1 and engaged F1 per seed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -27,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks/exploration"))
 from stance_seeds import scores  # noqa: E402
 
-from serving.actors import ActorExtractor, names_match  # noqa: E402
+from serving.actors import ActorExtractor, ExtractedActor, names_match  # noqa: E402
 from serving.encoder import default_encoder_path  # noqa: E402
 from serving.stance import StanceScorer, StanceSettings  # noqa: E402
 from training.data import build_corpus  # noqa: E402
@@ -92,6 +94,41 @@ def averaged(scorer: StanceScorer, examples: list, sentences: list[list[str]], k
     return np.stack([probs[owner_arr == i].mean(0) for i in range(len(examples))])
 
 
+REPORTING = (
+    r"(?:said|says|say|urged|urges|called|calls|accused|accuses|accuse|warned|warns|told|tells|stated|"
+    r"argued|argues|claimed|claims|insisted|demanded|wrote|added|criticised|criticized|condemned)"
+)
+
+
+def speaker_sentence(actor: ExtractedActor) -> str | None:
+    """The first sentence where a mention of the actor is the speaker: '<name> [0-2 words] <reporting verb>'
+    or 'said / according to <name>' (no punctuation in between)."""
+    for mention in actor.mentions:
+        name = re.escape(mention.text)
+        after = rf"{name}(?:'s)?(?:\s+\w+){{0,2}}\s+{REPORTING}\b"
+        before = rf"\b(?:said|says|according to)\s+(?:\w+\s+){{0,2}}{name}"
+        if re.search(after, mention.sentence) or re.search(before, mention.sentence):
+            return mention.sentence
+    return None
+
+
+def speaker_contexts(articles: list, extractor: ActorExtractor) -> list[str | None]:
+    """Per example of build_examples(articles, extractor, 1, 2), in its order: the speaker sentence or None."""
+    rng = random.Random(13)
+    out: list[str | None] = []
+    for article in articles:
+        if not article.topics:
+            continue
+        found = extractor.extract(article.full_text())
+        for topic in article.topics:
+            for actor in (a for a in article.actors if topic in a.stances):
+                match = next((f for f in found if names_match(f.name, actor.name)), None)
+                out.append(speaker_sentence(match) if match is not None else None)
+            others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
+            out.extend(speaker_sentence(extra) for extra in rng.sample(others, min(2, len(others))))
+    return out
+
+
 def main(args: argparse.Namespace) -> None:
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
@@ -99,13 +136,22 @@ def main(args: argparse.Namespace) -> None:
     splits = ("train", "dev", "test") if args.report_test else ("train", "dev")
     ex = {s: build_examples(corpus.splits[s], extractor, 1, 2) for s in splits}
     train = ex["train"] + extra_pairs(corpus.splits["train"], extractor, args)
+    if args.speaker:
+        changed = 0
+        for split in ex:
+            base = ex[split] if split != "train" else ex["train"]
+            for example, sentence in zip(base, speaker_contexts(corpus.splits[split], extractor), strict=True):
+                if sentence is not None and sentence != example.context:
+                    example.context, changed = sentence, changed + 1
+        print(json.dumps({"speaker_contexts_changed": changed}), flush=True)
     if args.title:
         titles = {a.id: a.title for split in corpus.splits.values() for a in split}
         for example in [*train, *ex["dev"], *ex.get("test", [])]:
             title = (titles.get(example.doc_id) or "").strip()
             if title and title not in example.context:
                 example.context = f"{title}. {example.context}"
-    tag = f"t{int(args.title)}_ev{int(args.evidence)}_m{args.mentions}_nm{args.none_mentions}_im{args.infer_mentions}"
+    flags = f"s{int(args.speaker)}_t{int(args.title)}_ev{int(args.evidence)}"
+    tag = f"{flags}_m{args.mentions}_nm{args.none_mentions}_im{args.infer_mentions}"
     print(json.dumps({"variant": tag, "train_pairs": len(train), "product_pairs": len(ex["train"])}), flush=True)
     for seed in args.seeds:
         started = time.time()
@@ -140,6 +186,7 @@ if __name__ == "__main__":
     parser.add_argument("seeds", nargs="*", type=int, default=[13, 14, 15])
     parser.add_argument("--evidence", action="store_true")
     parser.add_argument("--title", action="store_true")
+    parser.add_argument("--speaker", action="store_true")
     parser.add_argument("--mentions", type=int, default=1)
     parser.add_argument("--none-mentions", type=int, default=1)
     parser.add_argument("--infer-mentions", type=int, default=1)
