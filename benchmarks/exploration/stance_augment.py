@@ -10,7 +10,8 @@ does the same for the sampled `none` actors. --title puts the article's title be
 (training, dev and test alike). --speaker reads, instead of the first mention sentence, the first
 sentence where the actor speaks (a mention next to a reporting verb), when there is one. Inference
 reads the first mention sentence (the product's dev/test pairs) unless --infer-mentions K: then the
-probabilities are averaged over the actor's first K mention sentences (both are printed). Prints dev gold-actor macro-F1 and engaged F1 per seed.
+probabilities are averaged over the actor's first K mention sentences (both are printed). Prints dev
+gold-actor macro-F1 and engaged F1 per seed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,47 +40,51 @@ from training.stance import StanceTraining, stance_macro_f1, train_stance  # noq
 from training.stance_data import StanceExample, build_examples  # noqa: E402
 
 
-def extra_pairs(articles: list, extractor: ActorExtractor, args: argparse.Namespace) -> list[StanceExample]:
-    """The added pairs (same rng order as build_examples for the `none` sample)."""
+@dataclass
+class Candidate:
+    """One example of build_examples(articles, extractor, 1, 2), in its order, with what it was built from."""
+
+    article_id: str
+    topic: str
+    name: str
+    label: str
+    actor: ExtractedActor | None  # the extracted actor (None: a gold actor the extractor missed)
+    evidence: str
+
+
+def candidates(articles: list, extractor: ActorExtractor) -> Iterator[Candidate]:
+    """Gold stances, then up to two sampled `none` actors per topic: the same rng order as build_examples."""
     rng = random.Random(13)
-    out: list[StanceExample] = []
     for article in articles:
         if not article.topics:
             continue
         found = extractor.extract(article.full_text())
         for topic in article.topics:
-            for actor in (a for a in article.actors if topic in a.stances):
-                match = next((f for f in found if names_match(f.name, actor.name)), None)
-                sentences = match.sentences if match is not None else []
-                first = sentences[0] if sentences else ""
-                label = actor.stances[topic]
-                evidence = actor.evidence.get(topic, "")
-                if args.evidence and evidence and evidence.strip() != first.strip():
-                    out.append(StanceExample(article.id, actor.name, topic, evidence, label))
-                for sentence in sentences[1 : args.mentions]:
-                    out.append(StanceExample(article.id, actor.name, topic, sentence, label))
+            for gold in (a for a in article.actors if topic in a.stances):
+                match = next((f for f in found if names_match(f.name, gold.name)), None)
+                evidence = gold.evidence.get(topic, "")
+                yield Candidate(article.id, topic, gold.name, gold.stances[topic], match, evidence)
             others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
             for extra in rng.sample(others, min(2, len(others))):
-                for sentence in extra.sentences[1 : args.none_mentions]:
-                    out.append(StanceExample(article.id, extra.name, topic, sentence, "none"))
+                yield Candidate(article.id, topic, extra.name, "none", extra, "")
+
+
+def extra_pairs(articles: list, extractor: ActorExtractor, args: argparse.Namespace) -> list[StanceExample]:
+    """The added pairs: evidence sentences and later mention sentences, as the flags ask."""
+    out: list[StanceExample] = []
+    for c in candidates(articles, extractor):
+        sentences = c.actor.sentences if c.actor is not None else []
+        first = sentences[0] if sentences else ""
+        if args.evidence and c.evidence and c.evidence.strip() != first.strip():
+            out.append(StanceExample(c.article_id, c.name, c.topic, c.evidence, c.label))
+        limit = args.none_mentions if c.label == "none" else args.mentions
+        out.extend(StanceExample(c.article_id, c.name, c.topic, x, c.label) for x in sentences[1:limit])
     return out
 
 
 def mention_lists(articles: list, extractor: ActorExtractor) -> list[list[str]]:
     """Per example of build_examples(articles, extractor, 1, 2), in its order: the actor's mention sentences."""
-    rng = random.Random(13)
-    out: list[list[str]] = []
-    for article in articles:
-        if not article.topics:
-            continue
-        found = extractor.extract(article.full_text())
-        for topic in article.topics:
-            for actor in (a for a in article.actors if topic in a.stances):
-                match = next((f for f in found if names_match(f.name, actor.name)), None)
-                out.append(match.sentences if match is not None and match.sentences else [])
-            others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
-            out.extend(extra.sentences for extra in rng.sample(others, min(2, len(others))))
-    return out
+    return [c.actor.sentences if c.actor is not None else [] for c in candidates(articles, extractor)]
 
 
 def averaged(scorer: StanceScorer, examples: list, sentences: list[list[str]], k: int, settings: StanceSettings):
@@ -114,19 +121,7 @@ def speaker_sentence(actor: ExtractedActor) -> str | None:
 
 def speaker_contexts(articles: list, extractor: ActorExtractor) -> list[str | None]:
     """Per example of build_examples(articles, extractor, 1, 2), in its order: the speaker sentence or None."""
-    rng = random.Random(13)
-    out: list[str | None] = []
-    for article in articles:
-        if not article.topics:
-            continue
-        found = extractor.extract(article.full_text())
-        for topic in article.topics:
-            for actor in (a for a in article.actors if topic in a.stances):
-                match = next((f for f in found if names_match(f.name, actor.name)), None)
-                out.append(speaker_sentence(match) if match is not None else None)
-            others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
-            out.extend(speaker_sentence(extra) for extra in rng.sample(others, min(2, len(others))))
-    return out
+    return [speaker_sentence(c.actor) if c.actor is not None else None for c in candidates(articles, extractor)]
 
 
 def main(args: argparse.Namespace) -> None:
