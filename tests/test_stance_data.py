@@ -81,3 +81,14 @@ def test_unknown_stance_label_is_refused(tiny_encoder, tmp_path) -> None:  # typ
 
     with pytest.raises(ValueError, match=r"stance labels \['support'\] are not in the label set"):
         train_stance(str(tiny_encoder), [("a", "b")], ["support"], StanceSettings(), StanceTraining(), tmp_path / "s")
+
+
+def test_class_weights_by_power() -> None:
+    import numpy as np
+
+    from training.stance import class_weights
+
+    targets = np.array([0, 0, 0, 1, 2, 2])  # shares 1/2, 1/6, 1/3 (a uniform class: 1/4 of 4 labels)
+    assert np.allclose(class_weights(targets, 4, 0.0), [1, 1, 1, 1])
+    assert np.allclose(class_weights(targets, 4, 1.0), [0.5, 1.5, 0.75, 1.5])  # an absent class counts as 1
+    assert np.allclose(class_weights(targets, 4, 0.5), np.sqrt([0.5, 1.5, 0.75, 1.5]))

@@ -33,6 +33,7 @@ class StanceTraining:
     warmup_ratio: float = 0.1
     bf16: bool = False
     seed: int = 13
+    class_weight_power: float = 0.5  # loss weight of a class: (share of a uniform class / its share) ** power
 
 
 def stance_macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = STANCES[:3]) -> float:
@@ -58,6 +59,12 @@ def tfidf_baseline(
     return [str(p) for p in fit_tfidf(train, train_labels, seed).predict([pair_text(p) for p in test])]
 
 
+def class_weights(targets: np.ndarray, n_labels: int, power: float) -> np.ndarray:
+    """Loss weight per class: (uniform share / the class's share) ** power; 0 = unweighted, 1 = balanced."""
+    counts = np.bincount(targets, minlength=n_labels).astype(np.float32)
+    return np.asarray((counts.sum() / np.clip(counts, 1, None) / n_labels) ** power)
+
+
 def train_stance(
     base: str,
     pairs: Sequence[Pair],
@@ -80,8 +87,7 @@ def train_stance(
     tokenizer = AutoTokenizer.from_pretrained(base)
     net = build_net(base, len(label_set))
     targets = np.asarray([label_set.index(label) for label in labels])
-    counts = np.bincount(targets, minlength=len(label_set)).astype(np.float32)
-    weights = np.sqrt(counts.sum() / np.clip(counts, 1, None) / len(label_set))
+    weights = class_weights(targets, len(label_set), training.class_weight_power)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
     optimizer = torch.optim.AdamW(
         [

@@ -1,6 +1,7 @@
 """Scratch: does averaging stance cross-encoders trained with different seeds help on dev?
 
-python benchmarks/exploration/stance_seeds.py [--context N] [--none N] [--epochs N] [--lr X] [--head-lr X] [SEED ...]
+python benchmarks/exploration/stance_seeds.py [--context N] [--none N] [--epochs N] [--lr X] [--head-lr X]
+    [--weight-power P] [--report-test] [SEED ...]
 
 Trains the product stance recipe (configs/default.yaml settings: 1 context sentence, 2 `none` actors per
 topic, 4 epochs, bf16) once per seed on train, and scores dev gold-actor macro-F1 and engaged F1 for
@@ -44,6 +45,8 @@ def main(seeds: list[int], args: argparse.Namespace) -> None:
     splits = ("train", "dev", "test") if args.report_test else ("train", "dev")
     ex = {s: build_examples(corpus.splits[s], extractor, args.context, args.none) for s in splits}
     tag = f"c{args.context}_n{args.none}_e{args.epochs}_lr{args.lr}_h{args.head_lr}"
+    if args.weight_power != 0.5:
+        tag += f"_w{args.weight_power}"
     pairs = [e.pair(settings) for e in ex["train"]]
     dev = ex["dev"]
     all_probs = []
@@ -55,7 +58,14 @@ def main(seeds: list[int], args: argparse.Namespace) -> None:
                 pairs,
                 [e.label for e in ex["train"]],
                 settings,
-                StanceTraining(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, bf16=True, seed=seed),
+                StanceTraining(
+                    epochs=args.epochs,
+                    lr=args.lr,
+                    head_lr=args.head_lr,
+                    bf16=True,
+                    seed=seed,
+                    class_weight_power=args.weight_power,
+                ),
                 Path(tmp) / "s",
             )
             scorer = StanceScorer(out)
@@ -93,6 +103,7 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=2e-3)
+    parser.add_argument("--weight-power", type=float, default=0.5, help="class weights (1/share) ** power")
     parser.add_argument("--report-test", action="store_true")
     cli = parser.parse_args()
     main(cli.seeds, cli)
