@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from serving.actors import ActorExtractor
 from serving.stance import DEFAULT_PROPOSITIONS
 from training.data import Article
+from training.stance import class_weights
 from training.stance_data import build_examples
 
 
@@ -84,10 +86,6 @@ def test_unknown_stance_label_is_refused(tiny_encoder, tmp_path) -> None:  # typ
 
 
 def test_class_weights_by_power() -> None:
-    import numpy as np
-
-    from training.stance import class_weights
-
     targets = np.array([0, 0, 0, 1, 2, 2])  # shares 1/2, 1/6, 1/3 (a uniform class: 1/4 of 4 labels)
     assert np.allclose(class_weights(targets, 4, 0.0), [1, 1, 1, 1])
     assert np.allclose(class_weights(targets, 4, 1.0), [0.5, 1.5, 0.75, 1.5])  # an absent class counts as 1
