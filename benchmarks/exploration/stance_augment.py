@@ -30,13 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks/exploration"))
-from stance_seeds import scores  # noqa: E402
+from stance_seeds import scores, test_report  # noqa: E402
 
 from serving.actors import ActorExtractor, ExtractedActor, names_match  # noqa: E402
 from serving.encoder import default_encoder_path  # noqa: E402
 from serving.stance import StanceScorer, StanceSettings  # noqa: E402
 from training.data import build_corpus  # noqa: E402
-from training.stance import StanceTraining, stance_macro_f1, train_stance  # noqa: E402
+from training.stance import StanceTraining, train_stance  # noqa: E402
 from training.stance_data import StanceExample, build_examples  # noqa: E402
 
 
@@ -166,12 +166,7 @@ def main(args: argparse.Namespace) -> None:
                 first = scores(probs, ex["dev"], settings)
                 print(json.dumps({"seed": seed, "infer_mentions": 1, **first}), flush=True)
                 probs = averaged(scorer, ex["dev"], dev_sentences, args.infer_mentions, settings)
-            test = {}
-            if args.report_test:
-                gold = [e for e in ex["test"] if e.label != "none"]
-                test_probs = scorer.predict_proba([e.pair(settings) for e in gold])
-                predicted = [("favor", "against", "neutral")[k] for k in test_probs[:, :3].argmax(1)]
-                test = {"test_gold_macro_f1": round(stance_macro_f1([e.label for e in gold], predicted), 4)}
+            test = test_report(scorer, ex["test"], settings) if args.report_test else {}
         result = {"variant": tag, "seed": seed, **scores(probs, ex["dev"], settings), **test}
         print(json.dumps({**result, "seconds": round(time.time() - started)}), flush=True)
 

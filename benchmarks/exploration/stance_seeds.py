@@ -38,6 +38,14 @@ def scores(probs: np.ndarray, dev: list, settings: StanceSettings) -> dict[str, 
     return {"dev_gold_macro_f1": round(f1, 4), "dev_engaged_f1": round(engaged, 4), "none_cut": cut}
 
 
+def test_report(scorer: StanceScorer, test: list, settings: StanceSettings) -> dict[str, float]:
+    """Gold-actor macro-F1 on test (for the report only; nothing is chosen on it)."""
+    gold = [e for e in test if e.label != "none"]
+    probs = scorer.predict_proba([e.pair(settings) for e in gold])
+    predicted = [("favor", "against", "neutral")[k] for k in probs[:, :3].argmax(1)]
+    return {"test_gold_macro_f1": round(stance_macro_f1([e.label for e in gold], predicted), 4)}
+
+
 def main(seeds: list[int], args: argparse.Namespace) -> None:
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
@@ -70,12 +78,7 @@ def main(seeds: list[int], args: argparse.Namespace) -> None:
             )
             scorer = StanceScorer(out)
             probs = scorer.predict_proba([e.pair(settings) for e in dev])
-            test = {}
-            if args.report_test:
-                gold = [e for e in ex["test"] if e.label != "none"]
-                test_probs = scorer.predict_proba([e.pair(settings) for e in gold])
-                predicted = [("favor", "against", "neutral")[k] for k in test_probs[:, :3].argmax(1)]
-                test = {"test_gold_macro_f1": round(stance_macro_f1([e.label for e in gold], predicted), 4)}
+            test = test_report(scorer, ex["test"], settings) if args.report_test else {}
         all_probs.append(probs)
         np.save(ROOT / f"benchmarks/out/stance_{tag}_seed{seed}_dev.npy", probs)
         print(
