@@ -9,6 +9,7 @@ P(salient) x (1 - P(none)) reaches the dev-chosen cut; otherwise when P(none) is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +33,20 @@ class Candidate:
     features: list[float]  # serving.salience.FEATURES of the actor in its document
 
 
-def actor_context(actor: ExtractedActor, sentences: int) -> str:
-    """The actor's first ``sentences`` distinct mention sentences, joined."""
-    return " ".join(actor.sentences[:sentences])
+def actor_context(actor: ExtractedActor, sentences: int, mark: bool = False) -> str:
+    """The actor's first ``sentences`` distinct mention sentences, joined; with ``mark``, its mentions
+    bracketed so the stance model knows which of the sentence's entities it is asked about."""
+    context = " ".join(actor.sentences[:sentences])
+    return mark_mentions(context, [m.text for m in actor.mentions] + [actor.name]) if mark else context
+
+
+def mark_mentions(context: str, names: Sequence[str]) -> str:
+    """Every occurrence of one of ``names`` (longest first, case-insensitive, whole words) as '[ name ]'."""
+    ordered = sorted({n for n in names if n.strip()}, key=len, reverse=True)
+    if not ordered:
+        return context
+    pattern = r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b"
+    return re.sub(pattern, lambda m: f"[ {m.group(0)} ]", context, flags=re.IGNORECASE)
 
 
 def candidates(
@@ -49,7 +61,7 @@ def candidates(
         for actor in found:
             if len(actor.mentions) < settings.min_mentions:
                 continue
-            context = actor_context(actor, settings.context_sentences)
+            context = actor_context(actor, settings.context_sentences, settings.mark_actor)
             row = actor_features(actor, texts[doc], found)
             out.extend(Candidate(doc, actor, topic, context, row) for topic in topics)
     return actors, out

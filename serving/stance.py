@@ -38,6 +38,7 @@ class StanceSettings:
     labels: list[str] = field(default_factory=lambda: list(STANCES))
     max_length: int = 192
     context_sentences: int = 1
+    mark_actor: bool = False  # the actor's mentions bracketed in its context (serving.actor_stance.mark_mentions)
     none_threshold: float = 0.5
     min_mentions: int = 1  # actors mentioned fewer times are not asked (chosen on dev end to end)
     salience_cut: float = 0.0  # > 0: keep P(salient) x (1 - P(none)) >= cut (salience.json); 0: the P(none) cut

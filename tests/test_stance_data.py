@@ -7,8 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from serving.actor_stance import candidates, mark_mentions
 from serving.actors import ActorExtractor
-from serving.stance import DEFAULT_PROPOSITIONS
+from serving.stance import DEFAULT_PROPOSITIONS, StanceSettings
 from training.data import Article
 from training.stance import class_weights
 from training.stance_data import build_examples
@@ -33,6 +34,32 @@ def test_seed_article_examples(extractor: ActorExtractor, seed_article: dict) ->
     nones = [e for e in examples if e.label == "none"]
     assert len(nones) == 4  # two per present topic
     assert not any(e.actor in {"Guo Shengkun", "China", "Kremlin"} for e in nones)
+
+
+def test_mark_mentions_brackets_each_mention_once() -> None:
+    text = "Minister Guo Shengkun spoke; Guo said the Kremlin and the West agree."
+    assert mark_mentions(text, ["Guo", "Guo Shengkun"]) == (
+        "Minister [ Guo Shengkun ] spoke; [ Guo ] said the Kremlin and the West agree."
+    )
+    assert mark_mentions("The Kremlin blamed Kremlinology.", ["Kremlin", "the Kremlin"]) == (
+        "[ The Kremlin ] blamed Kremlinology."
+    )
+    assert mark_mentions(text, []) == text
+
+
+def test_marked_examples_bracket_the_asked_actor_only(extractor: ActorExtractor, seed_article: dict) -> None:  # type: ignore[type-arg]
+    article = Article.model_validate(seed_article | {"split": None})
+    plain = build_examples([article], extractor, none_per_topic=2)
+    marked = build_examples([article], extractor, none_per_topic=2, mark_actor=True)
+    assert [(e.actor, e.topic, e.label) for e in plain] == [(e.actor, e.topic, e.label) for e in marked]
+    guo = next(e for e in marked if e.actor == "Guo Shengkun" and e.topic == "internet_control")
+    assert "[ Guo Shengkun ]" in guo.context and "[ China ]" not in guo.context
+    for before, after in zip(plain, marked, strict=True):
+        assert after.context.replace("[ ", "").replace(" ]", "") == before.context
+    # serving asks with the same marked contexts when the package's settings say so
+    _, asked = candidates([article.full_text()], [["internet_control"]], extractor, StanceSettings(mark_actor=True))
+    served = next(c for c in asked if c.actor.name == "Guo Shengkun")
+    assert served.context == guo.context
 
 
 def test_articles_without_topics_give_nothing_and_labels_are_known(extractor: ActorExtractor) -> None:

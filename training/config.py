@@ -60,6 +60,7 @@ class TrainConfig:
     stance_max_length: int = 192
     stance_context_sentences: int = 1
     stance_none_per_topic: int = 2
+    stance_mark_actor: bool = False
     stance_propositions: dict[str, str] = field(default_factory=dict)
     stance_blend_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
     # actor salience (serving/salience.py): fitted on train, used when it wins end to end on dev

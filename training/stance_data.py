@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from serving.actor_stance import actor_context, mark_mentions
 from serving.actors import ActorExtractor, ExtractedActor, names_match
 from serving.stance import StanceSettings
 from training.data import Article
@@ -31,11 +32,15 @@ class StanceExample:
         return settings.pair(self.actor, self.topic, self.context)
 
 
-def context_for(actor: ExtractedActor | None, name: str, evidence: str, text: str, max_sentences: int) -> str:
-    """The actor's mention sentences (first ``max_sentences``); the gold evidence when none were found."""
+def context_for(
+    actor: ExtractedActor | None, name: str, evidence: str, text: str, max_sentences: int, mark: bool = False
+) -> str:
+    """The actor's mention sentences (first ``max_sentences``), as serving reads them; the gold evidence
+    when none were found. With ``mark``, the actor's mentions are bracketed as serving does."""
     if actor is not None and actor.sentences:
-        return " ".join(actor.sentences[:max_sentences])
-    return evidence or text[:500]
+        return actor_context(actor, max_sentences, mark)
+    context = evidence or text[:500]
+    return mark_mentions(context, [name]) if mark else context
 
 
 def build_examples(
@@ -44,6 +49,7 @@ def build_examples(
     max_sentences: int = 1,
     none_per_topic: int = 2,
     seed: int = 13,
+    mark_actor: bool = False,
 ) -> list[StanceExample]:
     """Gold stances for present topics, plus up to ``none_per_topic`` 'none' actors per topic and article."""
     rng = random.Random(seed)
@@ -57,10 +63,10 @@ def build_examples(
             for actor in gold:
                 match = next((f for f in found if names_match(f.name, actor.name)), None)
                 evidence = actor.evidence.get(topic, "")
-                context = context_for(match, actor.name, evidence, article.text, max_sentences)
+                context = context_for(match, actor.name, evidence, article.text, max_sentences, mark_actor)
                 examples.append(StanceExample(article.id, actor.name, topic, context, actor.stances[topic]))
             others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
             for extra in rng.sample(others, min(none_per_topic, len(others))):
-                context = context_for(extra, extra.name, "", article.text, max_sentences)
+                context = context_for(extra, extra.name, "", article.text, max_sentences, mark_actor)
                 examples.append(StanceExample(article.id, extra.name, topic, context, "none"))
     return examples

@@ -52,7 +52,10 @@ class StanceRun:
 def settings_from(cfg: TrainConfig) -> StanceSettings:
     propositions = StanceSettings().propositions | dict(cfg.stance_propositions)
     return StanceSettings(
-        propositions=propositions, max_length=cfg.stance_max_length, context_sentences=cfg.stance_context_sentences
+        propositions=propositions,
+        max_length=cfg.stance_max_length,
+        context_sentences=cfg.stance_context_sentences,
+        mark_actor=cfg.stance_mark_actor,
     )
 
 
@@ -65,7 +68,14 @@ def train_actor_stance(
     settings = settings_from(cfg)
     progress("building actor-stance pairs (gold stances + 'none' actors)")
     examples = {
-        s: build_examples(corpus.splits[s], extractor, settings.context_sentences, cfg.stance_none_per_topic, cfg.seed)
+        s: build_examples(
+            corpus.splits[s],
+            extractor,
+            settings.context_sentences,
+            cfg.stance_none_per_topic,
+            cfg.seed,
+            settings.mark_actor,
+        )
         for s in ("train", *EVAL_SPLITS)
     }
     pairs = {s: [e.pair(settings) for e in rows] for s, rows in examples.items()}

@@ -1,6 +1,6 @@
 """Scratch: more stance training pairs from the same annotations (dev only unless --report-test).
 
-python benchmarks/exploration/stance_augment.py [--speaker] [--title] [--evidence] [--mentions K]
+python benchmarks/exploration/stance_augment.py [--mark] [--speaker] [--title] [--evidence] [--mentions K]
     [--none-mentions K] [--infer-mentions K] [SEED ...]
 
 The product trains one pair per (actor, topic): the actor's first mention sentence. Variants add pairs
@@ -8,7 +8,8 @@ with the same label: --evidence adds the annotators' evidence sentence of a gold
 already the context); --mentions K adds each gold actor's 2nd..Kth mention sentences; --none-mentions K
 does the same for the sampled `none` actors. --title puts the article's title before every context
 (training, dev and test alike). --speaker reads, instead of the first mention sentence, the first
-sentence where the actor speaks (a mention next to a reporting verb), when there is one. Inference
+sentence where the actor speaks (a mention next to a reporting verb), when there is one. --mark wraps
+the asked actor's mentions in the context in brackets ("[ Guo ] said"), in every split. Inference
 reads the first mention sentence (the product's dev/test pairs) unless --infer-mentions K: then the
 probabilities are averaged over the actor's first K mention sentences (both are printed). Prints dev
 gold-actor macro-F1 and engaged F1 per seed.
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks/exploration"))
 from stance_seeds import scores, test_report  # noqa: E402
 
+from serving.actor_stance import mark_mentions  # noqa: E402
 from serving.actors import ActorExtractor, ExtractedActor, names_match  # noqa: E402
 from serving.encoder import default_encoder_path  # noqa: E402
 from serving.stance import StanceScorer, StanceSettings  # noqa: E402
@@ -124,6 +126,17 @@ def speaker_contexts(articles: list, extractor: ActorExtractor) -> list[str | No
     return [speaker_sentence(c.actor) if c.actor is not None else None for c in candidates(articles, extractor)]
 
 
+def mark_actors(examples: list[StanceExample], articles: list, extractor: ActorExtractor) -> int:
+    """Mark the asked actor in each example's context (in place); returns how many contexts changed."""
+    changed = 0
+    for example, c in zip(examples, candidates(articles, extractor), strict=True):
+        names = [m.text for m in c.actor.mentions] if c.actor is not None else []
+        new = mark_mentions(example.context, [*names, c.name])
+        changed += new != example.context
+        example.context = new
+    return changed
+
+
 def main(args: argparse.Namespace) -> None:
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
@@ -139,13 +152,16 @@ def main(args: argparse.Namespace) -> None:
                 if sentence is not None and sentence != example.context:
                     example.context, changed = sentence, changed + 1
         print(json.dumps({"speaker_contexts_changed": changed}), flush=True)
+    if args.mark:
+        counts = {split: mark_actors(ex[split], corpus.splits[split], extractor) for split in ex}
+        print(json.dumps({"marked_contexts": counts}), flush=True)
     if args.title:
         titles = {a.id: a.title for split in corpus.splits.values() for a in split}
         for example in [*train, *ex["dev"], *ex.get("test", [])]:
             title = (titles.get(example.doc_id) or "").strip()
             if title and title not in example.context:
                 example.context = f"{title}. {example.context}"
-    flags = f"s{int(args.speaker)}_t{int(args.title)}_ev{int(args.evidence)}"
+    flags = f"k{int(args.mark)}_s{int(args.speaker)}_t{int(args.title)}_ev{int(args.evidence)}"
     tag = f"{flags}_m{args.mentions}_nm{args.none_mentions}_im{args.infer_mentions}"
     print(json.dumps({"variant": tag, "train_pairs": len(train), "product_pairs": len(ex["train"])}), flush=True)
     for seed in args.seeds:
@@ -177,6 +193,7 @@ if __name__ == "__main__":
     parser.add_argument("--evidence", action="store_true")
     parser.add_argument("--title", action="store_true")
     parser.add_argument("--speaker", action="store_true")
+    parser.add_argument("--mark", action="store_true")
     parser.add_argument("--mentions", type=int, default=1)
     parser.add_argument("--none-mentions", type=int, default=1)
     parser.add_argument("--infer-mentions", type=int, default=1)
