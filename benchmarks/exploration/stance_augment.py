@@ -137,12 +137,16 @@ def mark_actors(examples: list[StanceExample], articles: list, extractor: ActorE
     return changed
 
 
-def main(args: argparse.Namespace) -> None:
+def product_examples(report_test: bool) -> tuple:
+    """The corpus, the extractor, default settings and the product's pairs per split (test only when asked)."""
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
-    settings = StanceSettings()
-    splits = ("train", "dev", "test") if args.report_test else ("train", "dev")
-    ex = {s: build_examples(corpus.splits[s], extractor, 1, 2) for s in splits}
+    splits = ("train", "dev", "test") if report_test else ("train", "dev")
+    return corpus, extractor, StanceSettings(), {s: build_examples(corpus.splits[s], extractor, 1, 2) for s in splits}
+
+
+def main(args: argparse.Namespace) -> None:
+    corpus, extractor, settings, ex = product_examples(args.report_test)
     train = ex["train"] + extra_pairs(corpus.splits["train"], extractor, args)
     if args.speaker:
         changed = 0
