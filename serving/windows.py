@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-AGGREGATIONS = ("mean", "max", "meanmax")
+AGGREGATIONS = ("mean", "max", "meanmax", "firstmean")
+WIDE = ("meanmax", "firstmean")  # two vectors side by side
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,12 @@ def length_batches(windows: Sequence[Sequence[int]], batch_size: int) -> list[li
 
 
 def pool(vectors: np.ndarray, owners: Sequence[int], n_docs: int, how: str) -> np.ndarray:
-    """Pool per-window rows into per-document rows: mean, max, or mean and max side by side."""
+    """Pool per-window rows into per-document rows: mean, max, mean and max side by side, or the first
+    window (the lead) beside the mean of all windows (every window still counts)."""
     if how not in AGGREGATIONS:
         raise ValueError(f"aggregation must be one of {AGGREGATIONS}, found '{how}'")
     owners_arr = np.asarray(owners)
-    width = vectors.shape[1] * (2 if how == "meanmax" else 1)
+    width = vectors.shape[1] * (2 if how in WIDE else 1)
     out = np.zeros((n_docs, width), dtype=np.float32)
     for doc in range(n_docs):
         rows = vectors[owners_arr == doc]
@@ -83,6 +85,8 @@ def pool(vectors: np.ndarray, owners: Sequence[int], n_docs: int, how: str) -> n
             out[doc] = rows.mean(axis=0)
         elif how == "max":
             out[doc] = rows.max(axis=0)
-        else:
+        elif how == "meanmax":
             out[doc] = np.concatenate([rows.mean(axis=0), rows.max(axis=0)])
+        else:
+            out[doc] = np.concatenate([rows[0], rows.mean(axis=0)])
     return out

@@ -33,6 +33,8 @@ def test_pooling_mean_max_meanmax() -> None:
     np.testing.assert_allclose(pool(vectors, owners, 2, "mean"), [[2.0, 1.0], [5.0, 5.0]])
     np.testing.assert_allclose(pool(vectors, owners, 2, "max"), [[3.0, 2.0], [5.0, 5.0]])
     assert pool(vectors, owners, 2, "meanmax").shape == (2, 4)
+    # the first window beside the mean of all windows: [1, 0] + [2, 1] for doc 0, [5, 5] twice for doc 1
+    np.testing.assert_allclose(pool(vectors, owners, 2, "firstmean"), [[1.0, 0.0, 2.0, 1.0], [5.0, 5.0, 5.0, 5.0]])
     with pytest.raises(ValueError, match="aggregation"):
         pool(vectors, owners, 2, "median")
 

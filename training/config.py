@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from serving.windows import AGGREGATIONS
+
 
 class ConfigError(ValueError):
     """A configuration file or override is invalid; the message says which key and why."""
@@ -85,8 +87,8 @@ class TrainConfig:
                 f"window_stride must be in [1, window_length - 2], found {self.window_stride}",
             ),
             (
-                bool(self.aggregations) and set(self.aggregations) <= {"mean", "max", "meanmax"},
-                f"aggregations must be a non-empty list of mean|max|meanmax, found {self.aggregations}",
+                bool(self.aggregations) and set(self.aggregations) <= set(AGGREGATIONS),
+                f"aggregations must be a non-empty list of {'|'.join(AGGREGATIONS)}, found {self.aggregations}",
             ),
             (
                 self.finetune in ("none", "classify", "contrastive"),

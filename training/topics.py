@@ -15,7 +15,7 @@ from serving.encoder import TorchEncoder, resolve_encoder
 from serving.heads import LinearHead
 from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest
 from serving.predictor import Predictor, blend
-from serving.windows import WindowSpec, pool, tokenize_windows
+from serving.windows import WIDE, WindowSpec, pool, tokenize_windows
 from training.baselines import fit_head, fit_sparse
 from training.config import TrainConfig
 from training.data import Corpus
@@ -129,7 +129,7 @@ def _choose_head(
         candidates[("refit", how)] = fit_head(
             vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed
         )
-        if joint.is_file():
+        if joint.is_file() and how not in WIDE:  # the joint head reads one pooled vector
             candidates[("joint", how)] = LinearHead.load(joint)
     scores = {
         key: report(targets["dev"], head.predict_proba(vectors["dev"].pooled(key[1])), [0.5] * len(labels), labels)[
