@@ -41,11 +41,12 @@ def actor_context(actor: ExtractedActor, sentences: int, mark: bool = False) -> 
 
 
 def mark_mentions(context: str, names: Sequence[str]) -> str:
-    """Every occurrence of one of ``names`` (longest first, case-insensitive, whole words) as '[ name ]'."""
+    """Every occurrence of one of ``names`` (longest first, case-insensitive, not inside a longer word) as
+    '[ name ]'; names may begin or end with punctuation ("U.S.")."""
     ordered = sorted({n for n in names if n.strip()}, key=len, reverse=True)
     if not ordered:
         return context
-    pattern = r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b"
+    pattern = r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)"
     return re.sub(pattern, lambda m: f"[ {m.group(0)} ]", context, flags=re.IGNORECASE)
 
 

@@ -45,6 +45,7 @@ def test_mark_mentions_brackets_each_mention_once() -> None:
         "[ The Kremlin ] blamed Kremlinology."
     )
     assert mark_mentions(text, []) == text
+    assert mark_mentions("The U.S. and the USSR.", ["U.S."]) == "The [ U.S. ] and the USSR."
 
 
 def test_marked_examples_bracket_the_asked_actor_only(extractor: ActorExtractor, seed_article: dict) -> None:  # type: ignore[type-arg]

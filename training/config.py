@@ -59,6 +59,7 @@ class TrainConfig:
     stance_lr: float = 5e-5
     stance_head_lr: float = 2e-3
     stance_batch_size: int = 16
+    stance_class_weight_power: float = 0.5  # loss weight of a class: (uniform share / its share) ** power
     stance_max_length: int = 192
     stance_context_sentences: int = 1
     stance_none_per_topic: int = 2
@@ -109,6 +110,11 @@ class TrainConfig:
                 f"ensemble_weights must be numbers in [0, 1], found {self.ensemble_weights}",
             ),
             (self.stance_epochs >= 1, f"stance_epochs must be >= 1, found {self.stance_epochs}"),
+            (
+                self.stance_class_weight_power >= 0,
+                f"stance_class_weight_power must be >= 0 (0: unweighted, 1: balanced), "
+                f"found {self.stance_class_weight_power}",
+            ),
             (
                 self.stance_lr > 0 and self.stance_head_lr > 0,
                 f"stance_lr and stance_head_lr must be > 0, found {self.stance_lr}, {self.stance_head_lr}",

@@ -87,6 +87,7 @@ def train_actor_stance(
         head_lr=cfg.stance_head_lr,
         bf16=use_bf16(cfg.bf16),
         seed=cfg.seed,
+        class_weight_power=cfg.stance_class_weight_power,
     )
     progress(f"fine-tuning the stance cross-encoder on {len(pairs['train'])} pairs")
     out = train_stance(
