@@ -37,7 +37,7 @@ from serving.actor_stance import mark_mentions  # noqa: E402
 from serving.actors import ActorExtractor, ExtractedActor, names_match  # noqa: E402
 from serving.encoder import default_encoder_path  # noqa: E402
 from serving.stance import StanceScorer, StanceSettings  # noqa: E402
-from training.data import build_corpus  # noqa: E402
+from training.data import Corpus, build_corpus  # noqa: E402
 from training.stance import StanceTraining, train_stance  # noqa: E402
 from training.stance_data import StanceExample, build_examples  # noqa: E402
 
@@ -127,7 +127,11 @@ def speaker_contexts(articles: list, extractor: ActorExtractor) -> list[str | No
 
 
 def mark_actors(examples: list[StanceExample], articles: list, extractor: ActorExtractor) -> int:
-    """Mark the asked actor in each example's context (in place); returns how many contexts changed."""
+    """Mark the asked actor in each example's context (in place); returns how many contexts changed.
+
+    Kept as it was when session 6 measured `--mark`, so its numbers reproduce: it also brackets the gold
+    name, where the product (`build_examples(..., mark_actor=True)`, as serving asks) brackets only the
+    extracted actor's mentions and name. `stance_e2e.py --set stance_mark_actor=true` uses the product's."""
     changed = 0
     for example, c in zip(examples, candidates(articles, extractor), strict=True):
         names = [m.text for m in c.actor.mentions] if c.actor is not None else []
@@ -137,7 +141,9 @@ def mark_actors(examples: list[StanceExample], articles: list, extractor: ActorE
     return changed
 
 
-def product_examples(report_test: bool) -> tuple:
+def product_examples(
+    report_test: bool,
+) -> tuple[Corpus, ActorExtractor, StanceSettings, dict[str, list[StanceExample]]]:
     """The corpus, the extractor, default settings and the product's pairs per split (test only when asked)."""
     corpus = build_corpus(ROOT / "data/articles.jsonl")
     extractor = ActorExtractor()
