@@ -1,6 +1,6 @@
 """A stance-stage variant judged end to end on dev over several seeds, with the champion's topic model fixed.
 
-python benchmarks/exploration/stance_e2e.py [--set KEY=VALUE ...] [--seeds 13 14 15] [--report-test]
+python benchmarks/exploration/stance_e2e.py [--set KEY=VALUE ...] [--seeds 13 14 15] [--report-test] [--keep DIR]
 
 Per seed: copies the champion's topic model, trains the stance stage with the product code
 (configs/default.yaml plus the overrides and ``seed=SEED``; no ONNX export), chooses the blend, the
@@ -54,6 +54,8 @@ def main(args: argparse.Namespace) -> None:
             shutil.copytree(find_package(Path(local)), package, ignore=shutil.ignore_patterns("stance"))
             run = train_actor_stance(cfg, corpus, package, progress=lambda _m: None)
             chosen = tune_stance_stage(package, corpus.splits["dev"], cfg.onnx_tolerance, export=False)
+            if args.keep:
+                shutil.copytree(package, args.keep / f"seed{seed}", dirs_exist_ok=True)
             test = {}
             if args.report_test:
                 test = test_triplets(package, corpus)
@@ -76,4 +78,5 @@ if __name__ == "__main__":
     parser.add_argument("--set", action="append", default=[], help="a config override KEY=VALUE")
     parser.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
     parser.add_argument("--report-test", action="store_true")
+    parser.add_argument("--keep", type=Path, help="copy each seed's tuned package to KEEP/seedN")
     main(parser.parse_args())
