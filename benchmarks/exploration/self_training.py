@@ -8,8 +8,8 @@ with champion v11, whose topic model is v12's). A document becomes a pseudo-labe
 when, for every label, the teacher is confident: probability at least the label's threshold (positive)
 or below `--low` (negative). Every confident positive is kept and `--negatives` confident negatives
 are sampled, stratified by source. Unlabeled documents that are also in the labelled corpus (same id
-or same first 200 characters: 572 ids, 360 texts) are dropped, so no dev or test article is learnt
-from its teacher label. The student is `make train`'s topic recipe on train + pseudo articles, pooling,
+or same first 200 characters: 583 articles, in every split) are dropped, so no dev or test article is
+learnt from its teacher label. The student is `make train`'s topic recipe on train + pseudo articles, pooling,
 blend and thresholds chosen on dev; the test split is replaced by dev (or, with --loso S, source S
 is held out as in benchmarks/topics.py) so test is never read.
 """
@@ -50,6 +50,8 @@ def teacher_probabilities(scores_dir: Path, labels: list[str]) -> dict[str, list
 def pseudo_articles(
     corpus: Corpus, probs: dict[str, list[float]], thresholds: list[float], low: float, negatives: int, seed: int
 ) -> tuple[list[Article], dict[str, int]]:
+    """Confident teacher-labelled unlabeled articles; ``corpus`` must be the whole labelled corpus (every
+    split), so that none of its articles comes back as a pseudo-labelled one."""
     labelled = [a for rows in corpus.splits.values() for a in rows]
     seen_ids, seen_heads = {a.id for a in labelled}, {a.text[:200] for a in labelled}
     positives: list[Article] = []
@@ -117,7 +119,7 @@ def main() -> None:
         folds = [] if args.skip_dev else [("dev", dev_only(corpus))]
         folds += [(s, loso_corpus(corpus, s)) for s in args.loso]
         for name, fold in folds:
-            extra, counts = pseudo_articles(fold, probs, args.thresholds, args.low, args.negatives, seed)
+            extra, counts = pseudo_articles(corpus, probs, args.thresholds, args.low, args.negatives, seed)
             fold = Corpus(labels=fold.labels, splits={**fold.splits, "train": fold.splits["train"] + extra})
             started = time.time()
             with tempfile.TemporaryDirectory() as tmp:
