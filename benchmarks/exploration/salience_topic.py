@@ -1,6 +1,6 @@
 """Does a topic-specific feature help the actor-salience model? Dev triplet F1, same stance model.
 
-python benchmarks/exploration/salience_topic.py [--model DIR] [--report-test]
+python benchmarks/exploration/salience_topic.py [--model URI-or-DIR] [--report-test]
 
 The product's salience model (serving/salience.py) sees only actor-level features, the same for every
 topic an actor is asked about. Here a second model adds, per (actor, topic), the topic model's TF-IDF
@@ -33,8 +33,6 @@ from training.data import build_corpus  # noqa: E402
 from training.salience import fit_salience  # noqa: E402
 from training.stance_tune import _dev_f1, best_salience_cut, dev_questions  # noqa: E402
 
-CHAMPION = "mlruns/artifacts/models/m-ae6ae38235b24da0942cb09df65c2f64/artifacts/artifacts/package"
-
 
 def topic_rows(predictor: Predictor, asked: list[Candidate], labels: list[str]) -> np.ndarray:
     """Per candidate: TF-IDF P(topic | the actor's mention sentences) and the topic's one-hot."""
@@ -48,11 +46,11 @@ def topic_rows(predictor: Predictor, asked: list[Candidate], labels: list[str]) 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default=str(ROOT / CHAMPION))
+    parser.add_argument("--model", default="models:/stancewatch@champion")
     parser.add_argument("--report-test", action="store_true")
     args = parser.parse_args()
     corpus = build_corpus(ROOT / "data" / "articles.jsonl")
-    predictor = Predictor.from_directory(args.model, backend="auto")
+    predictor = Predictor.load(args.model, f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}", backend="auto")
     stage = predictor.actor_stance
     assert stage is not None
     settings = replace(stage.scorer.settings, min_mentions=1)
