@@ -12,6 +12,7 @@ MANIFEST = "manifest.json"
 ENCODER_DIR = "encoder"
 HEAD_FILE = "head.npz"
 SPARSE_FILE = "sparse.joblib"
+FROZEN_DIR = "frozen"  # the pretrained encoder and its head, for ``Manifest.frozen_labels``
 
 
 class ModelPackageError(ValueError):
@@ -30,6 +31,10 @@ class Manifest:
     aggregation: str
     blend_weight: float
     trained_at: str = ""
+    # labels scored by a head on the *pretrained* (frozen) encoder's windows, pooled by frozen_aggregation,
+    # instead of the fine-tuned encoder's head (the frozen encoder transfers better to unseen sources)
+    frozen_labels: list[str] = field(default_factory=list)
+    frozen_aggregation: str = "mean"
     metrics: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -41,6 +46,9 @@ class Manifest:
             )
         if not 0.0 <= self.blend_weight <= 1.0:
             raise ModelPackageError(f"blend_weight must be in [0, 1], found {self.blend_weight}")
+        unknown = sorted(set(self.frozen_labels) - set(self.labels))
+        if unknown:
+            raise ModelPackageError(f"manifest frozen_labels {unknown} are not among its labels {self.labels}")
 
     def save(self, directory: Path) -> None:
         (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))

@@ -12,7 +12,15 @@ import numpy as np
 from serving.actor_stance import ActorStance, load_actor_stance
 from serving.backends import limit_onednn_cache, resolve_backend
 from serving.heads import LinearHead, SparseModel
-from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest, ModelPackageError, find_package
+from serving.package import (
+    ENCODER_DIR,
+    FROZEN_DIR,
+    HEAD_FILE,
+    SPARSE_FILE,
+    Manifest,
+    ModelPackageError,
+    find_package,
+)
 from serving.registry import resolve_model
 from serving.schema import Actor, Document, Prediction, TopicScore
 from serving.stance import STANCE_DIR
@@ -42,6 +50,14 @@ def as_document(item: DocLike) -> Document:
 
 
 @dataclass
+class FrozenLabels:
+    """The pretrained (not fine-tuned) encoder and a head whose rows score ``Manifest.frozen_labels``."""
+
+    encoder: WindowEncoder
+    head: LinearHead
+
+
+@dataclass
 class TopicScores:
     """Per-document probabilities and the number of windows each document used."""
 
@@ -62,8 +78,12 @@ class Predictor:
         source: str = "",
         batch_size: int = 32,
         actor_stance: ActorStance | None = None,
+        frozen: FrozenLabels | None = None,
     ) -> None:
+        if bool(manifest.frozen_labels) != (frozen is not None):
+            raise ModelPackageError("a model with frozen_labels needs its frozen encoder and head, and only then")
         self.manifest = manifest
+        self.frozen = frozen
         self.actor_stance = actor_stance
         self.encoder = encoder
         self.head = head
@@ -126,12 +146,29 @@ class Predictor:
         limit_onednn_cache()
         root = find_package(Path(directory))
         manifest = Manifest.load(root)
-        encoder = load_encoder(root / ENCODER_DIR, backend, str(manifest.extra.get("onnx_variant", "torch")))
+        variant = str(manifest.extra.get("onnx_variant", "torch"))
+        encoder = load_encoder(root / ENCODER_DIR, backend, variant)
         head = LinearHead.load(root / HEAD_FILE)
         sparse = SparseModel.load(root / SPARSE_FILE) if (root / SPARSE_FILE).is_file() else None
         stage = load_actor_stance(root / STANCE_DIR, backend) if actors else None
+        frozen = None
+        if manifest.frozen_labels:
+            if not (root / FROZEN_DIR / HEAD_FILE).is_file():
+                raise ModelPackageError(
+                    f"{root}: the manifest scores {manifest.frozen_labels} with a frozen encoder, but "
+                    f"{FROZEN_DIR}/{HEAD_FILE} is missing; the package is incomplete, retrain it"
+                )
+            frozen_encoder = load_encoder(root / FROZEN_DIR / ENCODER_DIR, backend, variant)
+            frozen = FrozenLabels(frozen_encoder, LinearHead.load(root / FROZEN_DIR / HEAD_FILE))
         return cls(
-            manifest, encoder, head, sparse, version=version, source=source or str(directory), actor_stance=stage
+            manifest,
+            encoder,
+            head,
+            sparse,
+            version=version,
+            source=source or str(directory),
+            actor_stance=stage,
+            frozen=frozen,
         )
 
     @property
@@ -145,24 +182,43 @@ class Predictor:
         return self.encoder.encode(windows, batch_size=self.batch_size), owners
 
     def component_proba(
-        self, texts: Sequence[str], vectors: np.ndarray, owners: Sequence[int]
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        owners: Sequence[int],
+        frozen_vectors: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Dense-head probabilities from window vectors, and sparse probabilities (None without one)."""
+        """Dense-head probabilities from window vectors (``frozen_labels`` columns from the frozen
+        encoder's vectors of the same windows), and sparse probabilities (None without a sparse model)."""
         features = pool(vectors, owners, len(texts), self.manifest.aggregation)
         dense = self.head.predict_proba(features)
+        if self.frozen is not None:
+            if frozen_vectors is None:
+                raise ValueError(f"this model scores {self.manifest.frozen_labels} from frozen_vectors; none given")
+            frozen_features = pool(frozen_vectors, owners, len(texts), self.manifest.frozen_aggregation)
+            columns = [self.labels.index(label) for label in self.manifest.frozen_labels]
+            dense[:, columns] = self.frozen.head.predict_proba(frozen_features)
         sparse = self.sparse.predict_proba(texts) if self.sparse is not None else None
         return dense, sparse
 
-    def scores_from_vectors(self, texts: Sequence[str], vectors: np.ndarray, owners: Sequence[int]) -> TopicScores:
-        dense, sparse = self.component_proba(texts, vectors, owners)
+    def scores_from_vectors(
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        owners: Sequence[int],
+        frozen_vectors: np.ndarray | None = None,
+    ) -> TopicScores:
+        dense, sparse = self.component_proba(texts, vectors, owners, frozen_vectors)
         probabilities = dense if sparse is None else blend(dense, sparse, self.manifest.blend_weight)
         counts = np.bincount(np.asarray(owners), minlength=len(texts)).tolist()
         return TopicScores(probabilities=probabilities, n_windows=counts)
 
     def predict_proba(self, texts: Sequence[str]) -> TopicScores:
         """Topic probabilities for full texts (title already joined)."""
-        vectors, owners = self.window_vectors(texts)
-        return self.scores_from_vectors(texts, vectors, owners)
+        windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)
+        vectors = self.encoder.encode(windows, batch_size=self.batch_size)
+        frozen = None if self.frozen is None else self.frozen.encoder.encode(windows, batch_size=self.batch_size)
+        return self.scores_from_vectors(texts, vectors, owners, frozen)
 
     def predict(self, docs: DocLike | Iterable[DocLike], chunk_size: int = 64) -> list[Prediction]:
         """Score one or many documents; work is done ``chunk_size`` documents at a time."""

@@ -82,6 +82,11 @@ def run_training(cfg: TrainConfig, register: bool = True) -> dict[str, object]:
             f"\nselected: head={run.selection['head']} aggregation={run.manifest.aggregation} "
             f"blend_weight={run.manifest.blend_weight} "
             f"thresholds={[round(t, 3) for t in run.manifest.thresholds]}"
+            + (
+                f" frozen-encoder labels={run.manifest.frozen_labels} ({run.manifest.frozen_aggregation})"
+                if run.manifest.frozen_labels
+                else ""
+            )
         )
         gate = None
         if register:

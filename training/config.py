@@ -31,6 +31,9 @@ class TrainConfig:
     window_stride: int = 192
     aggregations: list[str] = field(default_factory=lambda: ["mean", "max"])
     encode_batch_size: int = 32
+    # labels scored by a head on the pretrained (frozen) encoder's windows, pooled by frozen_aggregation
+    frozen_labels: list[str] = field(default_factory=list)
+    frozen_aggregation: str = "mean"
     # encoder fine-tuning: none (frozen), classify (BCE on chunks), contrastive (SetFit-style pairs)
     finetune: str = "classify"
     finetune_epochs: int = 2
@@ -90,6 +93,10 @@ class TrainConfig:
             (
                 bool(self.aggregations) and set(self.aggregations) <= set(AGGREGATIONS),
                 f"aggregations must be a non-empty list of {'|'.join(AGGREGATIONS)}, found {self.aggregations}",
+            ),
+            (
+                self.frozen_aggregation in AGGREGATIONS,
+                f"frozen_aggregation must be one of {'|'.join(AGGREGATIONS)}, found '{self.frozen_aggregation}'",
             ),
             (
                 self.finetune in ("none", "classify", "contrastive"),

@@ -11,7 +11,7 @@ import numpy as np
 
 from serving.backends import cpu_has_bf16
 from serving.onnx_backend import export_onnx
-from serving.package import ENCODER_DIR
+from serving.package import ENCODER_DIR, FROZEN_DIR
 from serving.predictor import Predictor
 from serving.stance import StanceScorer
 from training.metrics import report
@@ -52,6 +52,8 @@ def choose_onnx_variant(
     every variant's dev macro-F1 and dev scoring seconds, for the manifest and MLflow.
     """
     export_onnx(package_dir / ENCODER_DIR, quantize=True)
+    if (package_dir / FROZEN_DIR / ENCODER_DIR).is_dir():  # frozen_labels: both encoders run each variant
+        export_onnx(package_dir / FROZEN_DIR / ENCODER_DIR, quantize=True)
     labels_stub = [str(j) for j in range(dev_targets.shape[1])]
     thresholds = Predictor.from_directory(package_dir, backend="torch", actors=False).manifest.thresholds
     torch_f1 = report(dev_targets, torch_probs, thresholds, labels_stub)["macro_f1"]

@@ -21,6 +21,7 @@ from training.config import TrainConfig
 from training.data import Corpus
 from training.export import choose_onnx_variant
 from training.finetune import CLASSIFIER_HEAD, FinetuneSettings, finetune_encoder, use_bf16
+from training.frozen_labels import fit_frozen_head, usable_frozen_labels
 from training.metrics import report, tune_thresholds
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,9 @@ def train_topics(
     texts = {s: corpus.texts(s) for s in ("train", *EVAL_SPLITS)}
     base = resolve_encoder(cfg.encoder)
     frozen_only = cfg.finetune == "none"
+    frozen_labels = usable_frozen_labels(cfg, labels, progress)
     progress("encoding with the frozen encoder")
-    frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only, cache=cache)
+    frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only or bool(frozen_labels), cache=cache)
     probs: dict[str, dict[str, np.ndarray]] = {"frozen_first_lr": _first_window_baseline(cfg, frozen, targets, labels)}
     progress("fitting TF-IDF + logistic regression")
     sparse = fit_sparse(
@@ -215,19 +217,28 @@ def train_topics(
         spec = WindowSpec(cfg.window_length, cfg.window_stride)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
     head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir)
-    dense_dev = head.predict_proba(vectors["dev"].pooled(how))
-    weight, blend_scores = _choose_blend(cfg, dense_dev, probs["tfidf_lr"]["dev"], targets["dev"])
-    thresholds = tune_thresholds(
-        targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid, cfg.threshold_tolerance
-    )
+    if frozen_labels:
+        progress(f"fitting the frozen-encoder head for {', '.join(frozen_labels)}")
+        fit_frozen_head(
+            cfg,
+            base,
+            frozen["train"].vectors,
+            frozen["train"].owners,
+            targets["train"],
+            labels,
+            frozen_labels,
+            package_dir,
+        )
     manifest = Manifest(
         name=cfg.model_name,
         labels=labels,
-        thresholds=thresholds,
+        thresholds=[0.5] * len(labels),
         window_length=cfg.window_length,
         window_stride=cfg.window_stride,
         aggregation=how,
-        blend_weight=weight,
+        blend_weight=1.0,
+        frozen_labels=frozen_labels,
+        frozen_aggregation=cfg.frozen_aggregation,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         extra={"config": cfg.name, "finetuned": not frozen_only, "head": head_kind},
     )
@@ -235,8 +246,22 @@ def train_topics(
     sparse.save(package_dir / SPARSE_FILE)
     manifest.save(package_dir)
     predictor = Predictor.from_directory(package_dir)
+
+    def frozen_of(split: str) -> np.ndarray | None:
+        return frozen[split].vectors if frozen_labels else None
+
+    dense_dev, _ = predictor.component_proba(
+        texts["dev"], vectors["dev"].vectors, vectors["dev"].owners, frozen_of("dev")
+    )
+    weight, blend_scores = _choose_blend(cfg, dense_dev, probs["tfidf_lr"]["dev"], targets["dev"])
+    thresholds = tune_thresholds(
+        targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid, cfg.threshold_tolerance
+    )
+    manifest.thresholds, manifest.blend_weight = thresholds, weight
+    manifest.save(package_dir)
+    predictor.manifest = manifest
     probs["model"] = {
-        s: predictor.scores_from_vectors(texts[s], vectors[s].vectors, vectors[s].owners).probabilities
+        s: predictor.scores_from_vectors(texts[s], vectors[s].vectors, vectors[s].owners, frozen_of(s)).probabilities
         for s in EVAL_SPLITS
     }
     baseline_thresholds = {
