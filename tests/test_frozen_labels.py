@@ -35,12 +35,13 @@ def test_frozen_label_column_comes_from_the_pretrained_encoder(frozen_run) -> No
     assert (package / FROZEN_DIR / "encoder" / "model.onnx").is_file(), "the frozen encoder is exported too"
     assert any("frozen-encoder head" in m for m in messages)
     texts = ["Officials accused foreign agents of meddling.", " ".join(["The ministry blocked VPN services."] * 20)]
-    got = Predictor.from_directory(package, backend="torch").predict_proba(texts).probabilities
+    predictor = Predictor.from_directory(package, backend="torch")
+    got = predictor.predict_proba(texts).probabilities
     # recompute both columns by hand: FI from the untouched tiny encoder and the frozen head (one row),
     # IC from the fine-tuned encoder and the main head (row 1)
     assert run.manifest.labels == [FI, IC]
     spec = WindowSpec(cfg.window_length, cfg.window_stride)
-    sparse = Predictor.from_directory(package).sparse
+    sparse = predictor.sparse
     weight = run.manifest.blend_weight
     for column, encoder_dir, head_file, row, how in (
         (0, Path(cfg.encoder), package / FROZEN_DIR / HEAD_FILE, 0, "mean"),
@@ -63,7 +64,7 @@ def test_frozen_label_package_serves_on_every_backend(frozen_run) -> None:  # ty
     for backend in ("onnx-fp32", "auto"):
         probs = Predictor.from_directory(run.package_dir, backend=backend).predict_proba(texts).probabilities
         np.testing.assert_allclose(probs, reference, atol=0.02)
-    np.testing.assert_allclose(run.probabilities["model"]["test"].shape, (len(run.targets["test"]), 2))
+    assert run.probabilities["model"]["test"].shape == (len(run.targets["test"]), 2)
 
 
 def test_incomplete_package_and_unknown_labels_are_clear(frozen_run, tiny_config: TrainConfig, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
