@@ -213,12 +213,17 @@ class Predictor:
         counts = np.bincount(np.asarray(owners), minlength=len(texts)).tolist()
         return TopicScores(probabilities=probabilities, n_windows=counts)
 
-    def predict_proba(self, texts: Sequence[str]) -> TopicScores:
-        """Topic probabilities for full texts (title already joined)."""
+    def encode_windows(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int], np.ndarray | None]:
+        """Every window's vector from the topic encoder, each window's text, and (for ``frozen_labels``)
+        the same windows' vectors from the frozen encoder: the inputs of ``scores_from_vectors``."""
         windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)
         vectors = self.encoder.encode(windows, batch_size=self.batch_size)
         frozen = None if self.frozen is None else self.frozen.encoder.encode(windows, batch_size=self.batch_size)
-        return self.scores_from_vectors(texts, vectors, owners, frozen)
+        return vectors, owners, frozen
+
+    def predict_proba(self, texts: Sequence[str]) -> TopicScores:
+        """Topic probabilities for full texts (title already joined)."""
+        return self.scores_from_vectors(texts, *self.encode_windows(texts))
 
     def predict(self, docs: DocLike | Iterable[DocLike], chunk_size: int = 64) -> list[Prediction]:
         """Score one or many documents; work is done ``chunk_size`` documents at a time."""

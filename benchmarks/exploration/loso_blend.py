@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from serving.predictor import Predictor, blend  # noqa: E402
-from serving.windows import tokenize_windows  # noqa: E402
 from topics import loso_corpus, loso_scores  # noqa: E402
+
+from serving.predictor import Predictor, blend  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.data import build_corpus  # noqa: E402
 from training.metrics import tune_thresholds  # noqa: E402
@@ -32,10 +32,7 @@ from training.topics import train_topics  # noqa: E402
 
 
 def components(predictor: Predictor, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    windows, owners = tokenize_windows(predictor.encoder.tokenizer, texts, predictor.window)
-    vectors = predictor.encoder.encode(windows)
-    frozen = None if predictor.frozen is None else predictor.frozen.encoder.encode(windows)
-    dense, sparse = predictor.component_proba(texts, vectors, owners, frozen)
+    dense, sparse = predictor.component_proba(texts, *predictor.encode_windows(texts))
     assert sparse is not None
     return dense, sparse
 
