@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +60,23 @@ def test_average_of_one_model_is_that_model(tiny_encoder: Path, tmp_path: Path) 
 def test_soup_must_have_a_run(tiny_encoder: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="soup must be >= 1"):
         finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, settings(soup=0), tmp_path / "none")
+
+
+def test_unit_document_weights_change_nothing(tiny_encoder: Path, tmp_path: Path) -> None:
+    plain = finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, settings(), tmp_path / "plain")
+    ones = replace(settings(), doc_weights=[1.0] * len(TEXTS))
+    unit = finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, ones, tmp_path / "unit")
+    a, b = weights(plain), weights(unit)
+    assert all(np.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+def test_zero_weighted_documents_teach_nothing(tiny_encoder: Path, tmp_path: Path) -> None:
+    """A document with weight 0 contributes no gradient: with every weight 0 the encoder stays as it was
+    (the learning rate schedule still runs, but AdamW on zero gradients moves only by weight decay)."""
+    frozen = replace(settings(), doc_weights=[0.0] * len(TEXTS))
+    out = finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, frozen, tmp_path / "zero")
+    plain = finetune_encoder(str(tiny_encoder), TEXTS, TARGETS, settings(), tmp_path / "plain")
+    start, zero, trained = weights(tiny_encoder), weights(out), weights(plain)
+    moved = {k: float(np.abs(zero[k] - start[k]).max()) for k in start if start[k].dtype.kind == "f"}
+    learned = {k: float(np.abs(trained[k] - start[k]).max()) for k in moved}
+    assert max(moved.values()) < 0.1 * max(learned.values())

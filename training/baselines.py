@@ -37,12 +37,19 @@ def fit_sparse(
     return SparseModel(vectorizer, classifiers)
 
 
-def fit_head(features: np.ndarray, targets: np.ndarray, labels: Sequence[str], c: float, seed: int) -> LinearHead:
+def fit_head(
+    features: np.ndarray,
+    targets: np.ndarray,
+    labels: Sequence[str],
+    c: float,
+    seed: int,
+    sample_weight: np.ndarray | None = None,
+) -> LinearHead:
     """One balanced logistic regression per label over pooled embeddings, kept as arrays."""
     _check_both_classes(targets, labels)
     weights, biases = [], []
     for j in range(targets.shape[1]):
-        model = _logreg(c, seed).fit(features, targets[:, j])
+        model = _logreg(c, seed).fit(features, targets[:, j], sample_weight=sample_weight)
         weights.append(model.coef_[0])
         biases.append(model.intercept_[0])
     return LinearHead(np.stack(weights), np.asarray(biases))

@@ -45,6 +45,9 @@ class TrainConfig:
     finetune_soup: int = 1  # > 1: that many fine-tunes (other data orders), weights averaged
     warmup_ratio: float = 0.1
     bf16: str = "auto"
+    # training documents weighted by (size of their source) ** -power, mean weight 1 (0: off, 1: every
+    # source weighs the same); sources are the `source` field up to its first ':'
+    source_weight_power: float = 0.0
     # heads
     head_c: float = 10.0
     sparse_c: float = 10.0
@@ -108,6 +111,11 @@ class TrainConfig:
             (self.finetune_lr > 0, f"finetune_lr must be > 0, found {self.finetune_lr}"),
             (self.bf16 in ("auto", "on", "off"), f"bf16 must be auto|on|off, found '{self.bf16}'"),
             (self.head_c > 0 and self.sparse_c > 0, "head_c and sparse_c must be > 0"),
+            (
+                0 <= self.source_weight_power <= 1,
+                f"source_weight_power must be in [0, 1] (0: off, 1: sources weigh the same), "
+                f"found {self.source_weight_power}",
+            ),
             (
                 len(self.split_ratios) == 3 and abs(sum(self.split_ratios) - 1) < 1e-6,
                 f"split_ratios must be three numbers summing to 1, found {self.split_ratios}",

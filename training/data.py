@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from serving.schema import join_title
@@ -54,6 +56,10 @@ class Article(BaseModel):
 
     def full_text(self) -> str:
         return join_title(self.title, self.text)
+
+    def source_group(self) -> str:
+        """The source up to its first ':' ("EUvsDisinfo case: Sputnik Italia" -> "EUvsDisinfo case")."""
+        return (self.source or "").split(":", 1)[0].strip()
 
 
 def _describe(error: ValidationError) -> str:
@@ -173,6 +179,13 @@ class Corpus:
 
     def targets(self, split: str) -> list[list[int]]:
         return [[int(label in a.topics) for label in self.labels] for a in self.splits[split]]
+
+    def source_weights(self, split: str, power: float) -> np.ndarray:
+        """Per document, (documents of its source group in the split) ** -power, scaled to mean 1."""
+        groups = [a.source_group() for a in self.splits[split]]
+        sizes = Counter(groups)
+        weights = np.array([sizes[g] ** -power for g in groups], dtype=np.float64)
+        return np.asarray(weights / weights.mean())
 
     def dataset(self, split: str) -> Any:
         """The split as a ``datasets.Dataset`` (id, text, source, labels)."""

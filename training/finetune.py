@@ -40,6 +40,7 @@ class FinetuneSettings:
     seed: int
     soup: int = 1  # > 1: fine-tune this many times (data orders differ) and average the weights
     member: int = 0  # which run of a soup this is (shifts the data-order seed only)
+    doc_weights: Sequence[float] | None = None  # per training document loss weight (classify objective)
 
 
 def make_pairs(label_keys: Sequence[tuple[int, ...]], n_pairs: int, rng: random.Random) -> list[tuple[int, int, float]]:
@@ -121,28 +122,37 @@ def _classify(
     out_dir: Path,
     on_step: StepHook | None,
 ) -> Path:
-    """BCE over every leading chunk with its document's labels; positives up-weighted by sqrt(neg/pos)."""
+    """BCE over every leading chunk with its document's labels; positives up-weighted by sqrt(neg/pos),
+    each chunk's loss by its document's weight (``s.doc_weights``; 1 when absent)."""
     import torch
     from transformers import AutoTokenizer
 
     rng = random.Random(s.seed + ORDER_SEED_STEP * s.member)
     chunks = leading_chunks(AutoTokenizer.from_pretrained(base), texts, s.chunk_tokens, s.chunks)
-    items = [(chunk, list(map(float, y))) for doc, y in zip(chunks, targets, strict=True) for chunk in doc]
-    labels = torch.tensor([y for _, y in items])
+    doc_weights = s.doc_weights if s.doc_weights is not None else [1.0] * len(texts)
+    items = [
+        (chunk, list(map(float, y)), float(w))
+        for doc, y, w in zip(chunks, targets, doc_weights, strict=True)
+        for chunk in doc
+    ]
+    labels = torch.tensor([y for _, y, _ in items])
     positives = labels.sum(0).clamp(min=1.0)
     pos_weight = ((len(items) - positives) / positives).clamp(min=1.0).sqrt()
     steps = max(1, s.epochs * (len(items) // s.batch_size))
     head = torch.nn.Linear(_hidden_size(base), len(targets[0]))
     trainer = _Trainer(base, s, list(head.parameters()), steps)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
     trainer.model.train()
     step = 0
     for _ in range(s.epochs):
         rng.shuffle(items)
         for start in range(0, len(items) - s.batch_size + 1, s.batch_size):
             batch = items[start : start + s.batch_size]
-            logits = head(trainer.embed([c for c, _ in batch]) * 10.0)  # cosine-scale features
-            loss = trainer.step(loss_fn(logits, torch.tensor([y for _, y in batch])))
+            logits = head(trainer.embed([c for c, _, _ in batch]) * 10.0)  # cosine-scale features
+            elementwise = loss_fn(logits, torch.tensor([y for _, y, _ in batch]))
+            if s.doc_weights is not None:
+                elementwise = elementwise * torch.tensor([[w] for _, _, w in batch])
+            loss = trainer.step(elementwise.mean())
             if on_step is not None:
                 on_step(step, loss)
             step += 1

@@ -41,11 +41,12 @@ def fit_frozen_head(
     labels: Sequence[str],
     chosen: Sequence[str],
     package_dir: Path,
+    weights: np.ndarray | None = None,
 ) -> LinearHead:
     """Fit the frozen-encoder head for ``chosen`` on train and save it with a copy of the encoder."""
     columns = [list(labels).index(label) for label in chosen]
     features = pool(train_vectors, train_owners, train_targets.shape[0], cfg.frozen_aggregation)
-    head = fit_head(features, train_targets[:, columns], list(chosen), cfg.head_c, cfg.seed)
+    head = fit_head(features, train_targets[:, columns], list(chosen), cfg.head_c, cfg.seed, weights)
     out = package_dir / FROZEN_DIR
     shutil.copytree(base_encoder, out / ENCODER_DIR, dirs_exist_ok=True)
     head.save(out / HEAD_FILE)

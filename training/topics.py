@@ -84,6 +84,11 @@ def encode_split(
     return WindowVectors(np.concatenate(parts), owners, len(texts))
 
 
+def train_weights(cfg: TrainConfig, corpus: Corpus) -> np.ndarray | None:
+    """Per training document loss weights from ``source_weight_power`` (None when it is 0: unweighted)."""
+    return corpus.source_weights("train", cfg.source_weight_power) if cfg.source_weight_power > 0 else None
+
+
 def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves: dict[str, list[float]]) -> Path:
     if cfg.finetune == "none":
         shutil.copytree(base, out, dirs_exist_ok=True)
@@ -101,6 +106,7 @@ def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves:
         bf16=use_bf16(cfg.bf16),
         seed=cfg.seed,
         soup=cfg.finetune_soup,
+        doc_weights=None if (w := train_weights(cfg, corpus)) is None else w.tolist(),
     )
     return finetune_encoder(
         base,
@@ -118,6 +124,7 @@ def _choose_head(
     targets: dict[str, np.ndarray],
     labels: list[str],
     encoder_dir: Path,
+    weights: np.ndarray | None,
 ) -> tuple[str, str, LinearHead, dict[str, float]]:
     """Per pooling, a logistic head refit on train features and (after classify fine-tuning) the head
     trained jointly with the encoder; keep the pair with the best dev macro PR-AUC (threshold-free).
@@ -128,7 +135,7 @@ def _choose_head(
     joint = encoder_dir / CLASSIFIER_HEAD
     for how in cfg.aggregations:
         candidates[("refit", how)] = fit_head(
-            vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed
+            vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed, weights
         )
         if joint.is_file() and how not in WIDE:  # the joint head reads one pooled vector
             candidates[("joint", how)] = LinearHead.load(joint)
@@ -216,7 +223,8 @@ def train_topics(
         encoder = TorchEncoder(enc_dir)
         spec = WindowSpec(cfg.window_length, cfg.window_stride)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
-    head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir)
+    weights = train_weights(cfg, corpus)
+    head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir, weights)
     if frozen_labels:
         progress(f"fitting the frozen-encoder head for {', '.join(frozen_labels)}")
         fit_frozen_head(
@@ -228,6 +236,7 @@ def train_topics(
             labels,
             frozen_labels,
             package_dir,
+            weights,
         )
     manifest = Manifest(
         name=cfg.model_name,

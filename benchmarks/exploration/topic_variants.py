@@ -22,9 +22,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from topics import loso_corpus, loso_scores  # noqa: E402
 
+from serving.predictor import Predictor  # noqa: E402
+from serving.schema import join_title  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.data import Corpus, build_corpus  # noqa: E402
 from training.topics import train_topics  # noqa: E402
+
+
+_SEED_RECORD = json.loads((ROOT / "data" / "seed_example.json").read_text())
+SEED = join_title(_SEED_RECORD.get("title"), _SEED_RECORD["text"])  # printed for reference, never used to choose
 
 
 def dev_only(corpus: Corpus) -> Corpus:
@@ -47,17 +53,22 @@ def main() -> None:
             started = time.time()
             with tempfile.TemporaryDirectory() as tmp:
                 run = train_topics(cfg, fold, Path(tmp) / "pkg", progress=lambda _m: None)
+                seed_probs = Predictor.from_directory(Path(tmp) / "pkg").predict_proba([SEED]).probabilities[0]
             if name == "dev":
                 row = {
                     m: round(run.metrics[f"{m}/dev"]["macro_f1"], 4) for m in ("model", "frozen_first_lr", "tfidf_lr")
                 }
+                dev = run.metrics["model/dev"]
+                row |= {f"dev_{k}": round(v, 4) for k, v in dev.items() if k.endswith("_f1") or k == "macro_pr_auc"}
                 row |= {"aggregation": run.manifest.aggregation, "blend": run.manifest.blend_weight}
+                row |= {"thresholds": [round(t, 2) for t in run.manifest.thresholds]}
             else:
                 y = run.targets["test"]
                 row = {
                     m: loso_scores(y, run.probabilities[m]["test"], run.thresholds[m], corpus.labels)
                     for m in ("model",)
                 }
+            row["seed_article"] = {lb: round(float(p), 3) for lb, p in zip(corpus.labels, seed_probs, strict=True)}
             print(
                 json.dumps({"variant": variant, "fold": name, **row, "seconds": round(time.time() - started)}),
                 flush=True,
