@@ -1,6 +1,7 @@
 """Topic recipe variants on dev (and optionally leave-one-source-out), never reading the test split.
 
-python benchmarks/exploration/topic_variants.py [--loso iff euvsd [--skip-dev]] "finetune_epochs=1" "finetune_window=256 finetune_chunks=1"
+python benchmarks/exploration/topic_variants.py "finetune_epochs=1" "finetune_window=256 finetune_chunks=1" [--loso iff euvsd [--skip-dev]]
+(variants before --loso, which takes the rest of the line)
 
 Each argument is a set of `key=value` overrides of configs/default.yaml. Prints, per variant, the dev
 macro-F1 of the model (pooling, blend and thresholds chosen on dev as in `make train`) and, with
