@@ -43,6 +43,8 @@ def test_source_weights_balance_source_groups(tmp_path: Path) -> None:
 def test_source_weight_power_is_validated() -> None:
     with pytest.raises(ConfigError, match=r"source_weight_power must be in \[0, 1\].*found 2\.0"):
         TrainConfig(source_weight_power=2.0)
+    with pytest.raises(ConfigError, match="contrastive objective samples pairs"):
+        TrainConfig(source_weight_power=0.5, finetune="contrastive")
 
 
 def test_head_sample_weights() -> None:

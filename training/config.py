@@ -117,6 +117,11 @@ class TrainConfig:
                 f"found {self.source_weight_power}",
             ),
             (
+                self.source_weight_power == 0 or self.finetune != "contrastive",
+                "source_weight_power weights the classify fine-tune and the heads; the contrastive objective "
+                "samples pairs and cannot use it: set finetune=classify (or none) or source_weight_power=0",
+            ),
+            (
                 len(self.split_ratios) == 3 and abs(sum(self.split_ratios) - 1) < 1e-6,
                 f"split_ratios must be three numbers summing to 1, found {self.split_ratios}",
             ),
