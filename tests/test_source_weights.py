@@ -56,3 +56,28 @@ def test_head_sample_weights() -> None:
     np.testing.assert_allclose(plain.weights, unit.weights, atol=1e-6)
     tilted = fit_head(x, y, ["a"], 1.0, 0, np.where(x[:, 1] > 0, 5.0, 0.2))
     assert not np.allclose(plain.weights, tilted.weights, atol=1e-3)
+
+
+def test_train_topics_uses_source_weights(tiny_config: TrainConfig, tmp_path: Path) -> None:
+    """Weights reach the fine-tune and the head: one source (all weights 1) trains exactly as unweighted,
+    two sources of unequal size train differently."""
+    from safetensors.numpy import load_file
+
+    from training.topics import train_topics
+
+    rows = [json.loads(line) for line in Path(tiny_config.data_path).read_text().splitlines()]
+
+    def train(name: str, power: float, sources: list[str]) -> dict[str, np.ndarray]:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r | {"source": s}) + "\n" for r, s in zip(rows, sources, strict=True)))
+        cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"data_path": str(path), "source_weight_power": power})
+        run = train_topics(cfg, build_corpus(path), tmp_path / name)
+        return load_file(str(run.package_dir / "encoder" / "model.safetensors")) | {
+            "head": np.load(run.package_dir / "head.npz")["weights"]
+        }
+
+    plain = train("plain", 0.0, ["wire"] * len(rows))
+    one_source = train("one", 1.0, ["wire"] * len(rows))
+    assert all(np.array_equal(plain[k], one_source[k]) for k in plain)
+    two = train("two", 1.0, ["wire" if i % 5 else "blog" for i in range(len(rows))])
+    assert any(not np.allclose(plain[k], two[k]) for k in plain)
