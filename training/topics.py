@@ -89,7 +89,14 @@ def train_weights(cfg: TrainConfig, corpus: Corpus) -> np.ndarray | None:
     return corpus.source_weights("train", cfg.source_weight_power) if cfg.source_weight_power > 0 else None
 
 
-def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves: dict[str, list[float]]) -> Path:
+def _fit_encoder(
+    cfg: TrainConfig,
+    corpus: Corpus,
+    base: str,
+    out: Path,
+    curves: dict[str, list[float]],
+    weights: np.ndarray | None,
+) -> Path:
     if cfg.finetune == "none":
         shutil.copytree(base, out, dirs_exist_ok=True)
         return out
@@ -106,7 +113,7 @@ def _fit_encoder(cfg: TrainConfig, corpus: Corpus, base: str, out: Path, curves:
         bf16=use_bf16(cfg.bf16),
         seed=cfg.seed,
         soup=cfg.finetune_soup,
-        doc_weights=None if (w := train_weights(cfg, corpus)) is None else w.tolist(),
+        doc_weights=None if weights is None else weights.tolist(),
     )
     return finetune_encoder(
         base,
@@ -215,7 +222,8 @@ def train_topics(
     curves: dict[str, list[float]] = {}
     package_dir.mkdir(parents=True, exist_ok=True)
     progress("fine-tuning the encoder" if not frozen_only else "keeping the encoder frozen")
-    enc_dir = _fit_encoder(cfg, corpus, base, package_dir / ENCODER_DIR, curves)
+    weights = train_weights(cfg, corpus)
+    enc_dir = _fit_encoder(cfg, corpus, base, package_dir / ENCODER_DIR, curves, weights)
     if frozen_only:
         vectors = frozen
     else:
@@ -223,7 +231,6 @@ def train_topics(
         encoder = TorchEncoder(enc_dir)
         spec = WindowSpec(cfg.window_length, cfg.window_stride)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
-    weights = train_weights(cfg, corpus)
     head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir, weights)
     if frozen_labels:
         progress(f"fitting the frozen-encoder head for {', '.join(frozen_labels)}")
