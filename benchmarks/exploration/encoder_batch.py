@@ -1,4 +1,4 @@
-"""Encoder throughput by batch size, and where the time goes inside one batch (torch profiler).
+"""Encoder throughput by batch size and by window length, and where the time goes inside one batch.
 
 python benchmarks/exploration/encoder_batch.py [--model models:/stancewatch@champion] [--docs 120]
 
@@ -44,10 +44,19 @@ def main() -> None:
         print(
             f"batch {size:3d}: {len(windows) / (time.perf_counter() - started):.1f} windows/s ({len(windows)} windows)"
         )
+    texts = [json.loads(line)["text"] for line in lines]
+    for spec in (WindowSpec(256, 192), WindowSpec(128, 96)) * 2:  # twice, interleaved: the machine is noisy
+        spec_windows, _ = tokenize_windows(encoder.tokenizer, texts, spec)
+        started = time.perf_counter()
+        encoder.encode(spec_windows, 32)
+        seconds = time.perf_counter() - started
+        print(
+            f"windows {spec.max_length}/{spec.stride}: {len(spec_windows)} windows, {len(texts) / seconds:.2f} docs/s"
+        )
     ids = torch.tensor([list(w[:254]) + [0] * (254 - len(w[:254])) for w in windows[:32]])
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=encoder.bf16):
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            encoder.model(input_ids=ids, attention_mask=torch.ones_like(ids))
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=encoder.bf16)
+    with torch.inference_mode(), autocast, profile(activities=[ProfilerActivity.CPU]) as prof:
+        encoder.model(input_ids=ids, attention_mask=torch.ones_like(ids))
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
 
 
