@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,6 +198,40 @@ class DedupCache:
             self.items.popitem(last=False)
 
 
+@dataclass
+class PartPlan:
+    """One part's records: its bad ones, its documents with their dedup keys, and the texts to score."""
+
+    errors: list[dict[str, Any]]
+    good: list[Record]
+    docs: list[Document]
+    keys: list[str]
+    todo: dict[str, Document]
+
+
+def plan_part(records: Sequence[Record], cache: DedupCache, in_flight: Container[str] = ()) -> PartPlan:
+    """Split a part; a text already predicted (``cache``) or being predicted (``in_flight``) is not redone."""
+    errors = [{"source": r.source, "line": r.line, "reason": r.error} for r in records if r.error]
+    good = [r for r in records if not r.error]
+    docs = [Document(id=r.id or f"{Path(r.source).name}:{r.line}", title=r.title, text=r.text or "") for r in good]
+    keys = [DedupCache.key(d) for d in docs]
+    todo: dict[str, Document] = {}
+    for key, doc in zip(keys, docs, strict=True):
+        if key not in todo and key not in in_flight and cache.get(key) is None:
+            todo[key] = doc
+    return PartPlan(errors, good, docs, keys, todo)
+
+
+def finish_part(plan: PartPlan, cache: DedupCache) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The part's output rows, once every text it needs is in ``cache``; and its errors."""
+    rows = []
+    for key, doc, record in zip(plan.keys, plan.docs, plan.good, strict=True):
+        cached = cache.get(key)
+        assert cached is not None
+        rows.append(prediction_row(cached.model_copy(update={"id": doc.id}), record))
+    return rows, plan.errors
+
+
 def score_part(
     records: Sequence[Record],
     predict: Callable[[list[Document]], list[Prediction]],
@@ -205,23 +239,22 @@ def score_part(
     summary: Summary,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Score one part's good records (each distinct text once); collect its bad ones."""
-    errors = [{"source": r.source, "line": r.line, "reason": r.error} for r in records if r.error]
-    good = [r for r in records if not r.error]
-    docs = [Document(id=r.id or f"{Path(r.source).name}:{r.line}", title=r.title, text=r.text or "") for r in good]
-    keys = [DedupCache.key(d) for d in docs]
-    todo: dict[str, Document] = {}
-    for key, doc in zip(keys, docs, strict=True):
-        if cache.get(key) is None and key not in todo:
-            todo[key] = doc
-    summary.duplicates += len(docs) - len(todo)
-    for key, pred in zip(todo, predict(list(todo.values())), strict=True):
+    plan = plan_part(records, cache)
+    summary.duplicates += len(plan.docs) - len(plan.todo)
+    for key, pred in zip(plan.todo, predict(list(plan.todo.values())), strict=True):
         cache.put(key, pred)
-    rows = []
-    for key, doc, record in zip(keys, docs, good, strict=True):
-        cached = cache.get(key)
-        assert cached is not None
-        rows.append(prediction_row(cached.model_copy(update={"id": doc.id}), record))
-    return rows, errors
+    return finish_part(plan, cache)
+
+
+def balanced_slices(todo: dict[str, Document], n: int) -> list[dict[str, Document]]:
+    """``todo`` cut into at most ``n`` slices of about equal text length (longest first, into the lightest)."""
+    slices: list[dict[str, Document]] = [{} for _ in range(max(1, n))]
+    loads = [0] * len(slices)
+    for key, doc in sorted(todo.items(), key=lambda item: -len(item[1].text)):
+        lightest = loads.index(min(loads))
+        slices[lightest][key] = doc
+        loads[lightest] += len(doc.text)
+    return [s for s in slices if s]
 
 
 def chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:

@@ -176,6 +176,21 @@ class Predictor:
         """Whether predictions carry actors with stances (the package has a stance model and it is on)."""
         return self.actor_stance is not None
 
+    @property
+    def uses_onnx_runtime(self) -> bool:
+        """Whether an encoder runs in ONNX Runtime (whose thread pools do not survive a fork)."""
+        from serving.onnx_backend import OnnxEncoder
+        from serving.pair_nets import OnnxPairNet
+
+        nets: list[object] = [self.encoder, self.frozen.encoder if self.frozen else None]
+        nets.append(self.actor_stance.scorer.net if self.actor_stance else None)
+        return any(isinstance(net, OnnxEncoder | OnnxPairNet) for net in nets)
+
+    def preload(self) -> None:
+        """Load what is otherwise loaded on first use (the spaCy pipeline), e.g. before forking workers."""
+        if self.actor_stance is not None:
+            self.actor_stance.extractor  # noqa: B018 - the property loads it
+
     def window_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         """Embeddings of every token window of every text, and the owning text of each window."""
         windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)

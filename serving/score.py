@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serving.batch import DedupCache, PartWriter, Summary, chunks, input_fingerprint, score_part
+from serving.batch import (
+    DedupCache,
+    PartPlan,
+    PartWriter,
+    Summary,
+    balanced_slices,
+    chunks,
+    finish_part,
+    input_fingerprint,
+    plan_part,
+    score_part,
+)
 from serving.readers import InputError, Record, count_records, read_records
 from serving.schema import Document, Prediction
 
@@ -36,18 +49,35 @@ class ScoreOptions:
 _WORKER: Any = None
 
 
-def _init_worker(
-    uri: str, tracking_uri: str, backend: str, actors: bool, threads: int, batch_size: int, thresholds: dict[str, float]
-) -> None:
+def _init_worker(threads: int, load: dict[str, Any] | None, parent: int) -> None:
+    """A worker process: ``threads`` threads; its own model from ``load`` (Predictor.load's arguments), or
+    None for a worker forked from the parent, which runs the parent's model (pages shared copy-on-write)."""
     global _WORKER
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    _die_with_parent(parent)
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # read by ONNX Runtime sessions made here
     import torch
 
     torch.set_num_threads(threads)
-    from serving.predictor import Predictor
+    if load is not None:
+        from serving.predictor import Predictor
 
-    _WORKER = Predictor.load(uri, tracking_uri=tracking_uri, backend=backend, actors=actors, thresholds=thresholds)
-    _WORKER.batch_size = batch_size
+        batch_size = load.pop("batch_size")
+        _WORKER = Predictor.load(**load)
+        _WORKER.batch_size = batch_size
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: end this worker when the scoring process dies (kill -9 included) instead of lingering."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a killed run may leave idle workers behind
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _worker_predict(docs: list[Document]) -> list[Prediction]:
@@ -80,6 +110,7 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
     if first is None:
         raise InputError(f"{options.source}: no records")
     stream: Iterator[Record] = _prepend(first, records)
+    threads = _parent_threads(options.workers)
     predictor = Predictor.load(
         options.model_uri,
         tracking_uri=options.tracking_uri,
@@ -107,7 +138,7 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
     consumed = writer.consumed
     try:
         if options.workers > 1:
-            consumed = _score_parallel(options, stream, writer, summary, bar, consumed)
+            consumed = _score_parallel(options, predictor, stream, writer, cache, summary, bar, consumed)
         else:
             for part in chunks(stream, options.part_size):
                 rows, errors = score_part(part, predictor.predict, cache, summary)
@@ -116,9 +147,28 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
                 _account(summary, rows, errors, bar, len(part))
     finally:
         bar.close()
+        _restore_threads(threads)
     elapsed = time.time() - started
     log(_table(summary, elapsed, options))
     return summary
+
+
+def _parent_threads(workers: int) -> int | None:
+    """With workers, this process only plans and writes: one thread, so no OpenMP pool exists at a fork."""
+    if workers <= 1:
+        return None
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return before
+
+
+def _restore_threads(threads: int | None) -> None:
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def _prepend(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
@@ -135,46 +185,71 @@ def _account(summary: Summary, rows: list[dict[str, Any]], errors: list[dict[str
     bar.update(n)
 
 
+_Job = tuple[int, PartPlan, list[tuple[list[str], "Future[list[Prediction]]"]]]  # part size, plan, slices
+
+
 def _score_parallel(
-    options: ScoreOptions, stream: Iterator[Record], writer: PartWriter, summary: Summary, bar: Any, consumed: int
+    options: ScoreOptions,
+    predictor: Any,
+    stream: Iterator[Record],
+    writer: PartWriter,
+    cache: DedupCache,
+    summary: Summary,
+    bar: Any,
+    consumed: int,
 ) -> int:
-    """Parts scored by worker processes, committed strictly in input order (at most workers + 1 in flight)."""
+    """Each part's distinct new texts, cut into length-balanced slices, scored by ``workers`` processes.
+
+    With one thread per worker (as many workers as cores, the fastest setting) the workers are forked
+    from this process and share its loaded model: one copy of the weights in memory. Otherwise each
+    worker is a fresh process that loads the model itself: OpenMP thread pools (libgomp) and ONNX
+    Runtime's do not survive a fork. Two parts are in flight so no worker waits at a part boundary;
+    parts still commit strictly in input order, and the dedup cache stays here, as in the serial path.
+    """
+    global _WORKER
     threads = max(1, (os.cpu_count() or 1) // options.workers)
-    init = (
-        options.model_uri,
-        options.tracking_uri,
-        options.backend,
-        options.actors,
-        threads,
-        options.batch_size,
-        options.thresholds,
-    )
-    with ProcessPoolExecutor(options.workers, initializer=_init_worker, initargs=init) as pool:
-        pending: list[tuple[list[Record], Future[Any]]] = []
+    load: dict[str, Any] | None = None
+    if threads == 1 and not predictor.uses_onnx_runtime:
+        predictor.preload()  # the spaCy pipeline too, so the workers share it
+        _WORKER = predictor
+    else:
+        load = {"uri": options.model_uri, "tracking_uri": options.tracking_uri, "backend": options.backend}
+        load |= {"actors": options.actors, "thresholds": options.thresholds, "batch_size": options.batch_size}
+    in_flight: set[str] = set()
+    pending: deque[_Job] = deque()
+    context = multiprocessing.get_context("fork" if load is None else "spawn")
+    with ProcessPoolExecutor(options.workers, context, _init_worker, (threads, load, os.getpid())) as pool:
         for part in chunks(stream, options.part_size):
-            pending.append((part, pool.submit(_score_remote, part)))
-            if len(pending) > options.workers:
-                consumed = _commit_next(pending, writer, summary, bar, consumed)
+            plan = plan_part(part, cache, in_flight)
+            summary.duplicates += len(plan.docs) - len(plan.todo)
+            in_flight.update(plan.todo)
+            slices = [(list(s), list(s.values())) for s in balanced_slices(plan.todo, options.workers)]
+            pending.append((len(part), plan, [(keys, pool.submit(_worker_predict, docs)) for keys, docs in slices]))
+            if len(pending) > 1:
+                consumed = _commit_next(pending.popleft(), cache, in_flight, writer, summary, bar, consumed)
         while pending:
-            consumed = _commit_next(pending, writer, summary, bar, consumed)
+            consumed = _commit_next(pending.popleft(), cache, in_flight, writer, summary, bar, consumed)
     return consumed
 
 
-def _score_remote(part: list[Record]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    local = Summary()
-    rows, errors = score_part(part, _worker_predict, DedupCache(), local)
-    return rows, errors, local.duplicates
-
-
 def _commit_next(
-    pending: list[tuple[list[Record], Future[Any]]], writer: PartWriter, summary: Summary, bar: Any, consumed: int
+    job: _Job,
+    cache: DedupCache,
+    in_flight: set[str],
+    writer: PartWriter,
+    summary: Summary,
+    bar: Any,
+    consumed: int,
 ) -> int:
-    part, future = pending.pop(0)
-    rows, errors, duplicates = future.result()
-    summary.duplicates += duplicates
-    consumed += len(part)
+    size, plan, slices = job
+    for keys, future in slices:
+        for key, pred in zip(keys, future.result(), strict=True):
+            cache.put(key, pred)
+    in_flight.difference_update(plan.todo)
+    rows, errors = finish_part(plan, cache)
+    consumed += size
     writer.commit(rows, errors, consumed)
-    _account(summary, rows, errors, bar, len(part))
+    _account(summary, rows, errors, bar, size)
     return consumed
 
 

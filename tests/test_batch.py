@@ -32,9 +32,8 @@ def output_ids(out: Path) -> list[str]:
 
 
 def score(source: str, out: Path, package: Path, **kw: object) -> object:
-    opts = ScoreOptions(
-        source=source, output=out, model_uri=str(package), backend="torch", progress=False, part_size=2, **kw
-    )  # type: ignore[arg-type]
+    settings: dict[str, object] = {"model_uri": str(package), "backend": "torch", "progress": False, "part_size": 2}
+    opts = ScoreOptions(source=source, output=out, **(settings | kw))  # type: ignore[arg-type]
     return run_score(opts, log=lambda _m: None)
 
 
@@ -139,7 +138,22 @@ def test_threshold_overrides_are_part_of_the_runs_identity(tmp_path: Path, tiny_
     assert score(str(source), out, tiny_package, thresholds={label: 0.01}).skipped == 3  # type: ignore[attr-defined]
 
 
-def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_package: Path) -> None:
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()  # a zombie has ended
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_package: Path, workers: int) -> None:
     source = tmp_path / "big.jsonl"
     n = 6000
     source.write_text(
@@ -160,6 +174,8 @@ def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_pack
         "torch",
         "--part-size",
         "50",
+        "--workers",
+        str(workers),
         "--quiet",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -169,8 +185,14 @@ def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_pack
         if manifest.is_file() and json.loads(manifest.read_text())["consumed"] >= 200:
             break
         time.sleep(0.02)
+    workers_seen = children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert len(workers_seen) == (workers if workers > 1 else 0)
+    deadline = time.time() + 20
+    while any(alive(w) for w in workers_seen) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(w) for w in workers_seen), "worker processes outlived the killed run"
     consumed = json.loads(manifest.read_text())["consumed"]
     assert 0 < consumed < n, "the run was not killed mid-way; make the input larger"
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -178,6 +200,39 @@ def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_pack
     assert "resuming" in done.stderr
     ids = output_ids(out)
     assert len(ids) == n and len(set(ids)) == n
+
+
+@pytest.mark.parametrize("cores", [2, 8])  # 2: one thread per worker, forked, sharing the model; 8: each loads it
+def test_workers_give_the_serial_output(
+    tmp_path: Path, tiny_stance_package: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    texts = [d["text"] for d in DOCS] + ["Russian authorities blocked the site. Kremlin critics objected."]
+    records = [{"id": f"d{i}", "text": texts[i % len(texts)] + (" Again." if i % 5 == 4 else "")} for i in range(13)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records) + "{not json\n")
+    serial = score(str(source), tmp_path / "serial", tiny_stance_package, part_size=3)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    parallel = score(str(source), tmp_path / "parallel", tiny_stance_package, part_size=3, workers=2)
+    for field in ("scored", "failed", "duplicates", "topic_counts"):
+        assert getattr(parallel, field) == getattr(serial, field), field
+    one, two = (rounded(read_rows(tmp_path / name)) for name in ("serial", "parallel"))
+    assert [r["id"] for r in one] == [r["id"] for r in records]
+    assert one == two
+
+
+def read_rows(out: Path) -> list[dict[str, object]]:
+    return [r for p in sorted(out.glob("part-*.parquet")) for r in pq.read_table(p).to_pylist()]
+
+
+def rounded(value: object) -> object:
+    """Floats to 4 places: one and two threads may sum in another order (last-bit differences)."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return value
 
 
 def test_actors_are_a_typed_nested_column(tmp_path: Path, tiny_stance_package: Path) -> None:
