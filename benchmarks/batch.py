@@ -2,10 +2,12 @@
 
     python benchmarks/batch.py [--docs 1000] [--naive-docs N] [--model models:/stancewatch@champion]
 
-1. naive baseline: the same registered model, one document at a time through the torch predictor
-   (no cross-document batching, no ONNX), in a child process whose peak RSS is measured;
-2. `stancewatch score` (ONNX backend, batching, committed parts) on the same documents, also a child
-   process; then the test-split macro-F1 of each backend against the torch path.
+1. naive baseline: the same registered model, one document at a time through the torch fp32 predictor
+   (no cross-document batching, no fast backend), in a child process;
+2. `stancewatch score` (backend `auto`, batching, dedup, committed parts; `--workers N` passed on) on
+   the same documents, also a child process; then the test-split macro-F1 of each backend against the
+   torch path. Peak memory is sampled over each child's whole process tree (worker processes
+   included): summed PSS, which counts a page shared by forked workers once, and summed RSS.
 With --naive-docs N (< --docs) the naive loop runs on the first N documents only (the whole corpus
 would take it over an hour on 2 cores) while `score` runs all --docs; both rates are reported, but
 the corpus is ordered by source (long IFF posts first), so only --spread gives a fair ratio.
@@ -19,11 +21,13 @@ Writes benchmarks/out/batch.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,24 +44,54 @@ print(json.dumps({"seconds": time.time() - t, "docs": len(docs)}))
 """
 
 
-def child_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str]:
-    """Run a command in a fresh process; (wall seconds, its peak RSS in MB, stdout)."""
-    # RUSAGE_CHILDREN keeps the max over all children so far: run each measured step in its own
-    # grandchild via a tiny wrapper so the numbers do not mix.
-    wrapper = (
-        "import resource,subprocess,sys,json,time;t=time.time();r=subprocess.run(sys.argv[1:],capture_output=True,"
-        "text=True);print(json.dumps({'rc':r.returncode,'out':r.stdout,'err':r.stderr[-2000:],"
-        "'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,'wall':time.time()-t}))"
-    )
-    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=ROOT)
-    result = json.loads(done.stdout)
-    if result["rc"] != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{result['err']}")
-    return result["wall"], result["rss"], result["out"]
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process; PSS counts pages shared with other processes once in all."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def run_child(cmd: list[str]) -> tuple[float, dict[str, float], str]:
+    """Run a command; (wall seconds, peak memory of its whole process tree in MB, stdout).
+
+    Memory is sampled every 0.2 s over the command and all its descendants (worker processes): the peak
+    of their summed PSS (each shared page counted once; the memory the run costs the machine) and of
+    their summed RSS (shared pages counted in every process that maps them), plus the largest RSS of a
+    single process.
+    """
+    started = time.time()
+    with open(os.devnull, "w") as quiet, tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=quiet)
+        peak = {"pss_mb": 0.0, "rss_sum_mb": 0.0, "rss_max_process_mb": 0.0}
+        while proc.poll() is None:
+            sizes = [_memory_kb(pid) for pid in _tree(proc.pid)]
+            peak["pss_mb"] = max(peak["pss_mb"], sum(p for _, p in sizes) / 1024)
+            peak["rss_sum_mb"] = max(peak["rss_sum_mb"], sum(r for r, _ in sizes) / 1024)
+            peak["rss_max_process_mb"] = max(peak["rss_max_process_mb"], max(r for r, _ in sizes) / 1024)
+            time.sleep(0.2)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        sys.exit(f"failed (exit {proc.returncode}): {' '.join(cmd)}")
+    return time.time() - started, {k: round(v, 1) for k, v in peak.items()}, text
 
 
 def test_f1(model: str, tracking_uri: str) -> dict[str, float]:
@@ -95,6 +129,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1000, help="documents for the side-by-side comparison")
     parser.add_argument("--spread", action="store_true", help="every k-th document instead of the first --docs")
     parser.add_argument("--naive-docs", type=int, default=None, help="naive loop on the first N only")
+    parser.add_argument("--workers", type=int, default=1, help="stancewatch score --workers")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "batch.json")
     args = parser.parse_args()
     if not args.corpus.is_file():
@@ -119,11 +154,11 @@ def main() -> None:
             kept += 1
     args.docs = sum(1 for _ in subset.open())
     env_note = {"cpus": os.cpu_count()}
-    _, rss, out = run_child([sys.executable, "-c", NAIVE, args.model, args.tracking_uri, str(naive_subset)])
-    naive = json.loads(out.strip().splitlines()[-1]) | {"peak_rss_mb": round(rss, 1)}
+    _, memory, out = run_child([sys.executable, "-c", NAIVE, args.model, args.tracking_uri, str(naive_subset)])
+    naive = json.loads(out.strip().splitlines()[-1]) | {"peak_memory": memory}
     naive["docs_per_s"] = round(naive["docs"] / naive["seconds"], 2)
     out_dir = work / "scored"
-    wall, rss, _ = run_child(
+    wall, memory, _ = run_child(
         [
             str(Path(sys.executable).parent / "stancewatch"),
             "score",
@@ -136,9 +171,11 @@ def main() -> None:
             args.tracking_uri,
             "--overwrite",
             "--quiet",
+            "--workers",
+            str(args.workers),
         ]
     )
-    fast = {"docs": args.docs, "seconds": round(wall, 2), "peak_rss_mb": round(rss, 1)}
+    fast = {"docs": args.docs, "workers": args.workers, "seconds": round(wall, 2), "peak_memory": memory}
     fast["docs_per_s"] = round(fast["docs"] / fast["seconds"], 2)
     results = {
         "machine": env_note,
