@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -81,7 +82,17 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_predict(docs: list[Document]) -> list[Prediction]:
-    return _WORKER.predict(docs)  # type: ignore[no-any-return]
+    predictions: list[Prediction] = _WORKER.predict(docs)
+    _return_free_memory()
+    return predictions
+
+
+def _return_free_memory() -> None:
+    """glibc keeps freed heap pages (a long article's activations) resident; hand them back to the OS."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _skip(records: Iterator[Record], n: int) -> int:
