@@ -40,6 +40,17 @@ def threshold_pair(text: str) -> tuple[str, float]:
     return name.strip(), number
 
 
+def positive_int(text: str) -> int:
+    """A count from the command line (documents per part, windows per batch, workers)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found '{text}'")
+    return number
+
+
 def add_threshold_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
@@ -143,9 +154,14 @@ def add_score_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     score.add_argument("--backend", default="auto", choices=BACKENDS)
     score.add_argument("--no-actors", action="store_true", help="topics only: skip actor extraction and stance")
     score.add_argument("--format", default="parquet", choices=["parquet", "jsonl"])
-    score.add_argument("--batch-size", type=int, default=32, help="token windows per inference batch")
-    score.add_argument("--part-size", type=int, default=512, help="documents per committed output part")
-    score.add_argument("--workers", type=int, default=1, help="worker processes (each gets cores/workers threads)")
+    score.add_argument("--batch-size", type=positive_int, default=32, help="token windows per inference batch")
+    score.add_argument("--part-size", type=positive_int, default=512, help="documents per committed output part")
+    score.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="worker processes, each with cores/workers threads (1 thread: they share the model)",
+    )
     score.add_argument("--overwrite", action="store_true", help="discard earlier output (needed after a model change)")
     score.add_argument("--engine", default="local", choices=["local", "spark"])
     score.add_argument("--master", default=None, help="Spark master (default: SPARK_MASTER or local[*])")

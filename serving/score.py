@@ -116,6 +116,9 @@ def run_score(options: ScoreOptions, log: Callable[[str], None] = print) -> Summ
 
     if options.fmt not in ("parquet", "jsonl"):
         raise InputError(f"output format must be parquet or jsonl, found '{options.fmt}'")
+    for name in ("part_size", "batch_size", "workers"):
+        if getattr(options, name) < 1:
+            raise InputError(f"{name} must be at least 1, found {getattr(options, name)}")
     records = read_records(options.source)
     first = next(records, None)  # surfaces a missing/unsupported input before any model loads
     if first is None:

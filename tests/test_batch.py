@@ -109,6 +109,21 @@ def test_missing_input_and_duplicates(tmp_path: Path, tiny_package: Path) -> Non
     assert summary.scored == 6 and summary.duplicates == 4  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("option", ["part_size", "batch_size", "workers"])
+def test_counts_below_one_are_refused(tmp_path: Path, tiny_package: Path, option: str) -> None:
+    import argparse
+
+    from serving.cli import positive_int
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(DOCS[0]) + "\n")
+    with pytest.raises(InputError, match=f"{option} must be at least 1, found 0"):  # before: 0 parts scored nothing
+        score(str(source), tmp_path / "out", tiny_package, **{option: 0})
+    with pytest.raises(argparse.ArgumentTypeError, match="at least 1, found '-2'"):
+        positive_int("-2")
+    assert positive_int("3") == 3
+
+
 def test_model_change_is_refused_unless_overwrite(tmp_path: Path, tiny_package: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
