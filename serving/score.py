@@ -214,7 +214,7 @@ def _score_parallel(
 ) -> int:
     """Each part's distinct new texts, cut into length-balanced slices, scored by ``workers`` processes.
 
-    With one thread per worker (as many workers as cores, the fastest setting) the workers are forked
+    With one thread per worker (as many workers as cores) the workers are forked
     from this process and share its loaded model: one copy of the weights in memory. Otherwise each
     worker is a fresh process that loads the model itself: OpenMP thread pools (libgomp) and ONNX
     Runtime's do not survive a fork. Two parts are in flight so no worker waits at a part boundary;
@@ -232,17 +232,20 @@ def _score_parallel(
     in_flight: set[str] = set()
     pending: deque[_Job] = deque()
     context = multiprocessing.get_context("fork" if load is None else "spawn")
-    with ProcessPoolExecutor(options.workers, context, _init_worker, (threads, load, os.getpid())) as pool:
-        for part in chunks(stream, options.part_size):
-            plan = plan_part(part, cache, in_flight)
-            summary.duplicates += len(plan.docs) - len(plan.todo)
-            in_flight.update(plan.todo)
-            slices = [(list(s), list(s.values())) for s in balanced_slices(plan.todo, options.workers)]
-            pending.append((len(part), plan, [(keys, pool.submit(_worker_predict, docs)) for keys, docs in slices]))
-            if len(pending) > 1:
+    try:
+        with ProcessPoolExecutor(options.workers, context, _init_worker, (threads, load, os.getpid())) as pool:
+            for part in chunks(stream, options.part_size):
+                plan = plan_part(part, cache, in_flight)
+                summary.duplicates += len(plan.docs) - len(plan.todo)
+                in_flight.update(plan.todo)
+                slices = [(list(s), list(s.values())) for s in balanced_slices(plan.todo, options.workers)]
+                pending.append((len(part), plan, [(k, pool.submit(_worker_predict, docs)) for k, docs in slices]))
+                if len(pending) > 1:
+                    consumed = _commit_next(pending.popleft(), cache, in_flight, writer, summary, bar, consumed)
+            while pending:
                 consumed = _commit_next(pending.popleft(), cache, in_flight, writer, summary, bar, consumed)
-        while pending:
-            consumed = _commit_next(pending.popleft(), cache, in_flight, writer, summary, bar, consumed)
+    finally:
+        _WORKER = None  # the model is the caller's again
     return consumed
 
 
