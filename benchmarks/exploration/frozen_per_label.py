@@ -1,6 +1,6 @@
 """Per-label look at frozen-MiniLM heads: which pooling of the frozen window embeddings transfers best?
 
-python benchmarks/exploration/frozen_per_label.py [--cache FILE.npz] [--report-test]
+python benchmarks/exploration/frozen_per_label.py [--cache FILE.npz] [--report-test] [--window 128 96] [--poolings mean]
 
 The frozen first-window baseline transfers best to held-out EUvsDisinfo (its `foreign_interference`
 claims), while the fine-tuned default wins on dev. Before building a per-label hybrid this measures,
@@ -32,12 +32,12 @@ from training.metrics import report, tune_thresholds  # noqa: E402
 POOLINGS = ("first", "mean", "max", "firstmean", "firstmax", "first_head_max")
 
 
-def embed(cache: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def embed(cache: Path, texts: list[str], spec: WindowSpec) -> tuple[np.ndarray, np.ndarray]:
     if cache.exists():
         data = np.load(cache)
         return data["vectors"], data["owners"]
     encoder = TorchEncoder(resolve_encoder("minilm"))
-    windows, owners = tokenize_windows(encoder.tokenizer, texts, WindowSpec(256, 192))
+    windows, owners = tokenize_windows(encoder.tokenizer, texts, spec)
     vectors = encoder.encode(windows)
     np.savez(cache, vectors=vectors, owners=np.asarray(owners))
     return vectors, np.asarray(owners)
@@ -63,7 +63,9 @@ def probabilities(vectors, owners, train_docs, y_train, docs, how, labels):  # t
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/frozen_windows.npz"))
+    parser.add_argument("--cache", type=Path, default=None, help="default /tmp/frozen_windows[_LENGTH_STRIDE].npz")
+    parser.add_argument("--window", type=int, nargs=2, default=[256, 192], metavar=("LENGTH", "STRIDE"))
+    parser.add_argument("--poolings", nargs="+", default=list(POOLINGS), choices=POOLINGS)
     parser.add_argument("--report-test", action="store_true")
     parser.add_argument("--hybrid", nargs=2, metavar=("LABEL", "POOLING"), help="also score the champion with LABEL from a frozen POOLING head")
     parser.add_argument("--model", default="models:/stancewatch@champion")
@@ -75,11 +77,13 @@ def main() -> None:
     split = np.array([s for s in ("train", "dev", "test") for _ in corpus.splits[s]])
     y = np.array([[int(lb in a.topics) for lb in labels] for a in arts])
     src = np.array([prefix(a.id) for a in arts])
-    vectors, owners = embed(args.cache, [a.full_text() for a in arts])
+    spec = WindowSpec(*args.window)
+    suffix = "" if args.window == [256, 192] else f"_{args.window[0]}_{args.window[1]}"
+    vectors, owners = embed(args.cache or Path(f"/tmp/frozen_windows{suffix}.npz"), [a.full_text() for a in arts], spec)
     idx = np.arange(len(arts))
     if args.hybrid:
         hybrid(args, corpus, arts, split, y, vectors, owners)
-    for how in [] if args.skip_loso else POOLINGS:
+    for how in [] if args.skip_loso else args.poolings:
         tr, dv = idx[split == "train"], idx[split == "dev"]
         predict = probabilities(vectors, owners, tr, y[tr], None, how, labels)
         thr = tune_thresholds(y[dv], predict(dv))
