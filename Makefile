@@ -35,8 +35,9 @@ predict: $(STAMP) ## label the seed article with the champion model
 serve: $(STAMP) ## start the HTTP service on http://127.0.0.1:8000 (docs at /docs)
 	$(BIN)/stancewatch serve
 
-score: $(STAMP) ## score a corpus: make score IN=archive.jsonl OUT=scored/
-	$(BIN)/stancewatch score $(IN) -o $(OUT)
+score: $(STAMP) ## score a corpus: make score IN=archive.jsonl OUT=scored/ [ARGS="--workers 2"]
+	@if [ -z "$(IN)" ] || [ -z "$(OUT)" ]; then echo "expected IN=<input> OUT=<output folder>, e.g. make score IN=archive.jsonl OUT=scored/"; exit 2; fi
+	$(BIN)/stancewatch score $(IN) -o $(OUT) $(ARGS)
 
 mlflow-ui: $(STAMP) ## open the MLflow UI on http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port 5000
