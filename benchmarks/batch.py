@@ -78,8 +78,8 @@ def run_child(cmd: list[str]) -> tuple[float, dict[str, float], str]:
     single process.
     """
     started = time.time()
-    with open(os.devnull, "w") as quiet, tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=quiet)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err)
         peak = {"pss_mb": 0.0, "rss_sum_mb": 0.0, "rss_max_process_mb": 0.0}
         while proc.poll() is None:
             sizes = [_memory_kb(pid) for pid in _tree(proc.pid)]
@@ -88,9 +88,10 @@ def run_child(cmd: list[str]) -> tuple[float, dict[str, float], str]:
             peak["rss_max_process_mb"] = max(peak["rss_max_process_mb"], max(r for r, _ in sizes) / 1024)
             time.sleep(0.2)
         out.seek(0)
-        text = out.read()
+        err.seek(0)
+        text, errors = out.read(), err.read()
     if proc.returncode != 0:
-        sys.exit(f"failed (exit {proc.returncode}): {' '.join(cmd)}")
+        sys.exit(f"failed (exit {proc.returncode}): {' '.join(cmd)}\n{errors[-2000:]}")
     return time.time() - started, {k: round(v, 1) for k, v in peak.items()}, text
 
 

@@ -203,7 +203,7 @@ def test_kill_9_mid_run_then_rerun_gives_every_id_once(tmp_path: Path, tiny_pack
     workers_seen = children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert len(workers_seen) == (workers if workers > 1 else 0)
+    assert len(workers_seen) >= workers if workers > 1 else not workers_seen  # spawn adds a resource tracker
     deadline = time.time() + 20
     while any(alive(w) for w in workers_seen) and time.time() < deadline:
         time.sleep(0.1)
