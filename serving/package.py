@@ -35,6 +35,9 @@ class Manifest:
     # instead of the fine-tuned encoder's head (the frozen encoder transfers better to unseen sources)
     frozen_labels: list[str] = field(default_factory=list)
     frozen_aggregation: str = "mean"
+    # the frozen encoder's own windows (0: the same as window_length / window_stride)
+    frozen_window_length: int = 0
+    frozen_window_stride: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -46,6 +49,11 @@ class Manifest:
             )
         if not 0.0 <= self.blend_weight <= 1.0:
             raise ModelPackageError(f"blend_weight must be in [0, 1], found {self.blend_weight}")
+        if (self.frozen_window_length > 0) != (self.frozen_window_stride > 0):
+            raise ModelPackageError(
+                "manifest frozen_window_length and frozen_window_stride must both be set or both be 0, found "
+                f"{self.frozen_window_length} and {self.frozen_window_stride}; retrain the model"
+            )
         unknown = sorted(set(self.frozen_labels) - set(self.labels))
         if unknown:
             raise ModelPackageError(f"manifest frozen_labels {unknown} are not among its labels {self.labels}")

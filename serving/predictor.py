@@ -24,7 +24,7 @@ from serving.package import (
 from serving.registry import resolve_model
 from serving.schema import Actor, Document, Prediction, TopicScore
 from serving.stance import STANCE_DIR
-from serving.windows import WindowSpec, pool, tokenize_windows
+from serving.windows import WindowSpec, WindowVectors, tokenize_windows
 
 DEFAULT_MODEL_URI = "models:/stancewatch@champion"
 DocLike = Document | dict[str, Any] | str
@@ -92,6 +92,10 @@ class Predictor:
         self.source = source
         self.batch_size = batch_size
         self.window = WindowSpec(manifest.window_length, manifest.window_stride)
+        self.frozen_window = WindowSpec(
+            manifest.frozen_window_length or manifest.window_length,
+            manifest.frozen_window_stride or manifest.window_stride,
+        )
 
     @property
     def labels(self) -> list[str]:
@@ -191,50 +195,43 @@ class Predictor:
         if self.actor_stance is not None:
             self.actor_stance.extractor  # noqa: B018 - the property loads it
 
-    def window_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
-        """Embeddings of every token window of every text, and the owning text of each window."""
+    def window_vectors(self, texts: Sequence[str]) -> WindowVectors:
+        """Embeddings of every token window of every text from the topic encoder."""
         windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)
-        return self.encoder.encode(windows, batch_size=self.batch_size), owners
+        return WindowVectors(self.encoder.encode(windows, batch_size=self.batch_size), owners, len(texts))
+
+    def frozen_window_vectors(self, texts: Sequence[str]) -> WindowVectors | None:
+        """The frozen encoder's embeddings of its own windows (``frozen_window``); None without frozen labels."""
+        if self.frozen is None:
+            return None
+        windows, owners = tokenize_windows(self.frozen.encoder.tokenizer, texts, self.frozen_window)
+        return WindowVectors(self.frozen.encoder.encode(windows, batch_size=self.batch_size), owners, len(texts))
+
+    def encode_windows(self, texts: Sequence[str]) -> tuple[WindowVectors, WindowVectors | None]:
+        """Both encoders' window vectors: the inputs of ``component_proba`` and ``scores_from_vectors``."""
+        return self.window_vectors(texts), self.frozen_window_vectors(texts)
 
     def component_proba(
-        self,
-        texts: Sequence[str],
-        vectors: np.ndarray,
-        owners: Sequence[int],
-        frozen_vectors: np.ndarray | None = None,
+        self, texts: Sequence[str], vectors: WindowVectors, frozen: WindowVectors | None = None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Dense-head probabilities from window vectors (``frozen_labels`` columns from the frozen
-        encoder's vectors of the same windows), and sparse probabilities (None without a sparse model)."""
-        features = pool(vectors, owners, len(texts), self.manifest.aggregation)
-        dense = self.head.predict_proba(features)
+        encoder's vectors), and sparse probabilities (None without a sparse model)."""
+        dense = self.head.predict_proba(vectors.pooled(self.manifest.aggregation))
         if self.frozen is not None:
-            if frozen_vectors is None:
-                raise ValueError(f"this model scores {self.manifest.frozen_labels} from frozen_vectors; none given")
-            frozen_features = pool(frozen_vectors, owners, len(texts), self.manifest.frozen_aggregation)
+            if frozen is None:
+                raise ValueError(f"this model scores {self.manifest.frozen_labels} from frozen vectors; none given")
             columns = [self.labels.index(label) for label in self.manifest.frozen_labels]
-            dense[:, columns] = self.frozen.head.predict_proba(frozen_features)
+            dense[:, columns] = self.frozen.head.predict_proba(frozen.pooled(self.manifest.frozen_aggregation))
         sparse = self.sparse.predict_proba(texts) if self.sparse is not None else None
         return dense, sparse
 
     def scores_from_vectors(
-        self,
-        texts: Sequence[str],
-        vectors: np.ndarray,
-        owners: Sequence[int],
-        frozen_vectors: np.ndarray | None = None,
+        self, texts: Sequence[str], vectors: WindowVectors, frozen: WindowVectors | None = None
     ) -> TopicScores:
-        dense, sparse = self.component_proba(texts, vectors, owners, frozen_vectors)
+        dense, sparse = self.component_proba(texts, vectors, frozen)
         probabilities = dense if sparse is None else blend(dense, sparse, self.manifest.blend_weight)
-        counts = np.bincount(np.asarray(owners), minlength=len(texts)).tolist()
+        counts = np.bincount(np.asarray(vectors.owners), minlength=len(texts)).tolist()
         return TopicScores(probabilities=probabilities, n_windows=counts)
-
-    def encode_windows(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int], np.ndarray | None]:
-        """Every window's vector from the topic encoder, each window's text, and (for ``frozen_labels``)
-        the same windows' vectors from the frozen encoder: the inputs of ``scores_from_vectors``."""
-        windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)
-        vectors = self.encoder.encode(windows, batch_size=self.batch_size)
-        frozen = None if self.frozen is None else self.frozen.encoder.encode(windows, batch_size=self.batch_size)
-        return vectors, owners, frozen
 
     def predict_proba(self, texts: Sequence[str]) -> TopicScores:
         """Topic probabilities for full texts (title already joined)."""

@@ -28,6 +28,23 @@ class WindowSpec:
             )
 
 
+@dataclass
+class WindowVectors:
+    """Per-window embeddings of some texts and the text (index) each window belongs to."""
+
+    vectors: np.ndarray
+    owners: list[int]
+    n_docs: int
+
+    def pooled(self, how: str) -> np.ndarray:
+        return pool(self.vectors, self.owners, self.n_docs, how)
+
+    def first(self) -> np.ndarray:
+        """Each text's first window (the lead), one row per text."""
+        starts = np.searchsorted(np.asarray(self.owners), np.arange(self.n_docs))
+        return np.asarray(self.vectors[starts])
+
+
 def split_ids(ids: Sequence[int], spec: WindowSpec) -> list[list[int]]:
     """Cut one token sequence (no specials) into windows covering every token."""
     body = spec.max_length - 2

@@ -34,6 +34,9 @@ class TrainConfig:
     # labels scored by a head on the pretrained (frozen) encoder's windows, pooled by frozen_aggregation
     frozen_labels: list[str] = field(default_factory=list)
     frozen_aggregation: str = "mean"
+    # the frozen encoder's own windows for those labels (0: window_length / window_stride)
+    frozen_window_length: int = 0
+    frozen_window_stride: int = 0
     # encoder fine-tuning: none (frozen), classify (BCE on chunks), contrastive (SetFit-style pairs)
     finetune: str = "classify"
     finetune_epochs: int = 2
@@ -100,6 +103,14 @@ class TrainConfig:
             (
                 self.frozen_aggregation in AGGREGATIONS,
                 f"frozen_aggregation must be one of {'|'.join(AGGREGATIONS)}, found '{self.frozen_aggregation}'",
+            ),
+            (
+                (self.frozen_window_length, self.frozen_window_stride) == (0, 0)
+                or (
+                    self.frozen_window_length >= 16 and 1 <= self.frozen_window_stride <= self.frozen_window_length - 2
+                ),
+                "frozen_window_length and frozen_window_stride must both be 0 (the topic windows) or a length >= 16 "
+                f"and a stride in [1, length - 2], found {self.frozen_window_length} and {self.frozen_window_stride}",
             ),
             (
                 self.finetune in ("none", "classify", "contrastive"),

@@ -15,7 +15,7 @@ from serving.encoder import TorchEncoder, resolve_encoder
 from serving.heads import LinearHead
 from serving.package import ENCODER_DIR, HEAD_FILE, SPARSE_FILE, Manifest
 from serving.predictor import Predictor, blend
-from serving.windows import WIDE, WindowSpec, pool, tokenize_windows
+from serving.windows import WIDE, WindowSpec, WindowVectors, tokenize_windows
 from training.baselines import fit_head, fit_sparse
 from training.config import TrainConfig
 from training.data import Corpus
@@ -26,22 +26,6 @@ from training.metrics import report, tune_thresholds
 
 log = logging.getLogger(__name__)
 EVAL_SPLITS = ("dev", "test")
-
-
-@dataclass
-class WindowVectors:
-    """Per-window embeddings of one split and which document each window belongs to."""
-
-    vectors: np.ndarray
-    owners: list[int]
-    n_docs: int
-
-    def pooled(self, how: str) -> np.ndarray:
-        return pool(self.vectors, self.owners, self.n_docs, how)
-
-    def first(self) -> np.ndarray:
-        starts = np.searchsorted(np.asarray(self.owners), np.arange(self.n_docs))
-        return np.asarray(self.vectors[starts])
 
 
 @dataclass
@@ -177,12 +161,16 @@ def _first_window_baseline(
     return {split: head.predict_proba(frozen[split].first()) for split in EVAL_SPLITS}
 
 
+def frozen_window_spec(cfg: TrainConfig) -> WindowSpec:
+    """The frozen encoder's windows for ``frozen_labels`` (0 in the config: the topic windows)."""
+    return WindowSpec(cfg.frozen_window_length or cfg.window_length, cfg.frozen_window_stride or cfg.window_stride)
+
+
 def _frozen_vectors(
-    cfg: TrainConfig, corpus: Corpus, base: str, full: bool, cache: EncodingCache | None
+    cfg: TrainConfig, corpus: Corpus, base: str, spec: WindowSpec, full: bool, cache: EncodingCache | None
 ) -> dict[str, WindowVectors]:
     """Frozen-encoder window vectors per split: all windows when ``full`` or cached, else first windows only."""
     encoder = TorchEncoder(base)
-    spec = WindowSpec(cfg.window_length, cfg.window_stride)
     if full or cache is not None:
         return {
             s: encode_split(encoder, corpus.texts(s), spec, cfg.encode_batch_size, cache)
@@ -212,7 +200,10 @@ def train_topics(
     frozen_only = cfg.finetune == "none"
     frozen_labels = usable_frozen_labels(cfg, labels, progress)
     progress("encoding with the frozen encoder")
-    frozen = _frozen_vectors(cfg, corpus, base, full=frozen_only or bool(frozen_labels), cache=cache)
+    spec, head_spec = WindowSpec(cfg.window_length, cfg.window_stride), frozen_window_spec(cfg)
+    shared = bool(frozen_labels) and head_spec == spec  # the first-window baseline reuses the head's windows
+    frozen = _frozen_vectors(cfg, corpus, base, spec, full=frozen_only or shared, cache=cache)
+    frozen_head = frozen if shared or not frozen_labels else _frozen_vectors(cfg, corpus, base, head_spec, True, cache)
     probs: dict[str, dict[str, np.ndarray]] = {"frozen_first_lr": _first_window_baseline(cfg, frozen, targets, labels)}
     progress("fitting TF-IDF + logistic regression")
     sparse = fit_sparse(
@@ -229,7 +220,6 @@ def train_topics(
     else:
         progress("encoding with the fine-tuned encoder")
         encoder = TorchEncoder(enc_dir)
-        spec = WindowSpec(cfg.window_length, cfg.window_stride)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
     head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir, weights)
     if frozen_labels:
@@ -237,8 +227,8 @@ def train_topics(
         fit_frozen_head(
             cfg,
             base,
-            frozen["train"].vectors,
-            frozen["train"].owners,
+            frozen_head["train"].vectors,
+            frozen_head["train"].owners,
             targets["train"],
             labels,
             frozen_labels,
@@ -255,6 +245,8 @@ def train_topics(
         blend_weight=1.0,
         frozen_labels=frozen_labels,
         frozen_aggregation=cfg.frozen_aggregation,
+        frozen_window_length=head_spec.max_length if frozen_labels and not shared else 0,
+        frozen_window_stride=head_spec.stride if frozen_labels and not shared else 0,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         extra={"config": cfg.name, "finetuned": not frozen_only, "head": head_kind},
     )
@@ -263,12 +255,10 @@ def train_topics(
     manifest.save(package_dir)
     predictor = Predictor.from_directory(package_dir)
 
-    def frozen_of(split: str) -> np.ndarray | None:
-        return frozen[split].vectors if frozen_labels else None
+    def frozen_of(split: str) -> WindowVectors | None:
+        return frozen_head[split] if frozen_labels else None
 
-    dense_dev, _ = predictor.component_proba(
-        texts["dev"], vectors["dev"].vectors, vectors["dev"].owners, frozen_of("dev")
-    )
+    dense_dev, _ = predictor.component_proba(texts["dev"], vectors["dev"], frozen_of("dev"))
     weight, blend_scores = _choose_blend(cfg, dense_dev, probs["tfidf_lr"]["dev"], targets["dev"])
     thresholds = tune_thresholds(
         targets["dev"], blend(dense_dev, probs["tfidf_lr"]["dev"], weight), cfg.threshold_grid, cfg.threshold_tolerance
@@ -277,8 +267,7 @@ def train_topics(
     manifest.save(package_dir)
     predictor.manifest = manifest
     probs["model"] = {
-        s: predictor.scores_from_vectors(texts[s], vectors[s].vectors, vectors[s].owners, frozen_of(s)).probabilities
-        for s in EVAL_SPLITS
+        s: predictor.scores_from_vectors(texts[s], vectors[s], frozen_of(s)).probabilities for s in EVAL_SPLITS
     }
     baseline_thresholds = {
         m: tune_thresholds(targets["dev"], probs[m]["dev"], cfg.threshold_grid, cfg.threshold_tolerance) for m in probs

@@ -38,8 +38,7 @@ def main(uri: str) -> None:
     labels = predictor.labels
     y = {s: np.asarray(corpus.targets(s)) for s in ("train", "dev")}
     dev_texts = corpus.texts("dev")
-    vectors, owners = predictor.window_vectors(dev_texts)
-    dense, sparse = predictor.component_proba(dev_texts, vectors, owners)
+    dense, sparse = predictor.component_proba(dev_texts, *predictor.encode_windows(dev_texts))
     assert sparse is not None
     frozen = TorchEncoder(resolve_encoder("minilm"))
     first = {s: first_windows(frozen, corpus.texts(s), len(corpus.splits[s])) for s in ("train", "dev")}

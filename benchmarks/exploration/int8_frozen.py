@@ -60,7 +60,7 @@ def main() -> None:
     corpus = build_corpus(ROOT / "data" / "articles.jsonl")
     for split in ["dev", "test"] if args.report_test else ["dev"]:
         texts, y = corpus.texts(split), np.asarray(corpus.targets(split))
-        windows, owners = tokenize_windows(predictor.encoder.tokenizer, texts, predictor.window)
+        windows, owners = tokenize_windows(predictor.encoder.tokenizer, texts, predictor.frozen_window)
         base = predictor.predict_proba(texts).probabilities
         for name, encoder in encoders.items():
             started = time.perf_counter()

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from serving.actor_stance import candidates  # noqa: E402
 from serving.predictor import Predictor, as_document  # noqa: E402
-from serving.windows import tokenize_windows  # noqa: E402
+from serving.windows import WindowVectors, tokenize_windows  # noqa: E402
 
 
 def main(n_docs: int, uri: str) -> None:
@@ -34,9 +34,10 @@ def main(n_docs: int, uri: str) -> None:
         t0 = time.perf_counter()
         windows, owners = tokenize_windows(p.encoder.tokenizer, texts, p.window)
         t1 = time.perf_counter()
-        vectors = p.encoder.encode(windows, batch_size=32)
+        vectors = WindowVectors(p.encoder.encode(windows, batch_size=32), owners, len(texts))
+        frozen = p.frozen_window_vectors(texts)  # the second encoder (frozen_labels), if the model has one
         t2 = time.perf_counter()
-        scores = p.scores_from_vectors(texts, vectors, owners)
+        scores = p.scores_from_vectors(texts, vectors, frozen)
         present = [x.present_topics() for x in p._to_predictions([as_document(t) for t in texts], scores)]
         t3 = time.perf_counter()
         _, asked = candidates(texts, present, p.actor_stance.extractor, p.actor_stance.scorer.settings)
@@ -45,7 +46,7 @@ def main(n_docs: int, uri: str) -> None:
         t5 = time.perf_counter()
         print(
             f"{backend:<6} {len(texts)} docs, {len(windows)} windows, {sum(map(bool, present))} with a topic, "
-            f"{len(asked)} stance questions | tokenise {t1 - t0:.1f} s, topic encoder {t2 - t1:.1f} s, "
+            f"{len(asked)} stance questions | tokenise {t1 - t0:.1f} s, topic encoders {t2 - t1:.1f} s, "
             f"heads {t3 - t2:.1f} s, spaCy {t4 - t3:.1f} s, stance {t5 - t4:.1f} s, total {t5 - t0:.1f} s",
             flush=True,
         )
