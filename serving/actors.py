@@ -189,11 +189,43 @@ class ActorExtractor:
             kind = "COLLECTIVE" if label == "COLLECTIVE" else ("ORG" if label == "FIXED" else label)
             actor = actors.setdefault(name, ExtractedActor(name, actor_type(name, kind)))
             actor.mentions.append(Mention(start, end, surface, sent_text))
-        return list(actors.values())
+        return merge_acronyms(list(actors.values()))
+
+
+_MINOR_WORDS = {"of", "and", "for", "the", "on", "in", "de"}
+
+
+def initials(name: str) -> str:
+    """Upper-case initials of a multi-word name's significant words ("Shanghai Cooperation Organization"
+    -> "SCO"); empty for one-word names."""
+    words = [w for w in re.split(r"[\s-]+", name) if w and w.lower() not in _MINOR_WORDS]
+    return "".join(w[0] for w in words).upper() if len(words) > 1 else ""
+
+
+def merge_acronyms(actors: list[ExtractedActor]) -> list[ExtractedActor]:
+    """Fold an all-caps short name into the actor whose full name it abbreviates ("SCO" into "Shanghai
+    Cooperation Organization"), mentions kept in text order; the first-mentioned actor's place is kept."""
+    by_initials: dict[str, ExtractedActor] = {}
+    for actor in actors:
+        key = initials(actor.name)
+        if len(key) >= 2:
+            by_initials.setdefault(key, actor)
+    merged: list[ExtractedActor] = []
+    placed: set[int] = set()
+    for actor in actors:
+        full = by_initials.get(actor.name) if actor.name.isupper() and 2 <= len(actor.name) <= 6 else None
+        if full is not None and full is not actor:
+            full.mentions = sorted([*full.mentions, *actor.mentions], key=lambda m: m.start)
+            actor = full  # where the acronym came first, the full name takes its place
+        if id(actor) not in placed:
+            placed.add(id(actor))
+            merged.append(actor)
+    return merged
 
 
 def names_match(predicted: str, gold: str) -> bool:
-    """Alias-tolerant actor match: case and 'the' ignored; a surname or contained name matches."""
+    """Alias-tolerant actor match: case and 'the' ignored; a surname or contained name matches, and so
+    does an acronym of the other name ("US" ~ "United States", "MHA" ~ "Ministry of Home Affairs")."""
 
     def norm(s: str) -> str:
         return re.sub(r"^the\s+", "", s.lower().strip())
@@ -201,4 +233,13 @@ def names_match(predicted: str, gold: str) -> bool:
     p, g = norm(predicted), norm(gold)
     if p == g or (len(p) > 3 and (p in g or g in p)):
         return True
+    if abbreviates(predicted, gold) or abbreviates(gold, predicted):
+        return True
     return p.split()[-1] == g.split()[-1] and len(p.split()[-1]) > 3 if p and g else False
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """Whether ``short`` is an all-caps acronym (2-6 letters) of the multi-word name ``full``."""
+    short = re.sub(r"^(the|The)\s+", "", short.strip())
+    full = re.sub(r"\s*\([^)]*\)", "", re.sub(r"^(the|The)\s+", "", full.strip()))  # "... (MHA)"
+    return short.isupper() and 2 <= len(short) <= 6 and initials(full) == short

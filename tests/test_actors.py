@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serving.actors import ActorExtractor, canonical, headline_cased, names_match
+from serving.actors import ActorExtractor, canonical, headline_cased, initials, names_match
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +75,26 @@ def test_headline_words_do_not_become_actors(extractor: ActorExtractor, seed_art
     first = china.mentions[0]
     assert (first.start, first.text) == (0, "China")
     assert first.sentence.startswith("China Calls on Russia to Tighten")  # evidence from the original text
+
+
+def test_acronyms_fold_into_the_full_name(extractor: ActorExtractor) -> None:
+    assert initials("Shanghai Cooperation Organization") == "SCO"
+    assert initials("Ministry of Home Affairs") == "MHA" and initials("Jammu & Kashmir") == "J&K"
+    assert initials("Roskomnadzor") == ""
+    text = (
+        "The SCO met in Tashkent on Monday. The Shanghai Cooperation Organization urged members to control "
+        "the internet, and the Ministry of Home Affairs agreed. The MHA said the SCO was right."
+    )
+    actors = {a.name: a for a in extractor.extract(text)}
+    assert "SCO" not in actors and "MHA" not in actors
+    sco = actors["Shanghai Cooperation Organization"]
+    assert [m.text for m in sco.mentions] == ["SCO", "The Shanghai Cooperation Organization", "SCO"]
+    assert [m.start for m in sco.mentions] == sorted(m.start for m in sco.mentions)
+    assert next(iter(actors)) == "Shanghai Cooperation Organization", "the first mention (the acronym) sets its place"
+    assert [m.text for m in actors["Ministry of Home Affairs"].mentions][-1] == "MHA"
+
+
+def test_acronyms_match_their_full_names_in_evaluation() -> None:
+    assert names_match("United States", "US") and names_match("the US", "United States")
+    assert names_match("MHA", "Ministry of Home Affairs (MHA)") and names_match("Internet Freedom Foundation", "IFF")
+    assert not names_match("UN", "Ukraine") and not names_match("Russia", "RT") and not names_match("US", "UK")

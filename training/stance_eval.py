@@ -2,8 +2,8 @@
 
 A predicted triplet is a hit when an unused gold triplet of the same document has the same topic,
 the same stance and an actor name that ``names_match`` (case and a leading 'the' ignored; a contained
-name or a shared surname of more than three letters matches: "Navalny" ~ "Alexei Navalny",
-"Kremlin" ~ "the Kremlin"). Each gold triplet is matched at most once.
+name, a shared surname of more than three letters, or an acronym of the other name matches: "Navalny" ~
+"Alexei Navalny", "Kremlin" ~ "the Kremlin", "US" ~ "United States"). Each gold triplet is matched at most once.
 """
 
 from __future__ import annotations
