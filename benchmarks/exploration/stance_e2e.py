@@ -1,8 +1,9 @@
 """A stance-stage variant judged end to end on dev over several seeds, with the champion's topic model fixed.
 
 python benchmarks/exploration/stance_e2e.py [--set KEY=VALUE ...] [--seeds 13 14 15] [--report-test] [--keep DIR]
+    [--model URI]
 
-Per seed: copies the champion's topic model, trains the stance stage with the product code
+Per seed: copies the topic model of --model (default the champion), trains the stance stage with the product code
 (configs/default.yaml plus the overrides and ``seed=SEED``; no ONNX export), chooses the blend, the
 'none'/salience cut and minimum mentions on dev end to end as ``make train`` does, and prints dev
 triplet F1 and dev gold-actor macro-F1. With --report-test the test triplet F1 and gold-actor macro-F1
@@ -44,7 +45,7 @@ def test_triplets(package: Path, corpus: Corpus) -> dict[str, float]:
 
 
 def main(args: argparse.Namespace) -> None:
-    local, _ = resolve_model("models:/stancewatch@champion", f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
+    local, _ = resolve_model(args.model, f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
     corpus = build_corpus(ROOT / "data" / "articles.jsonl")
     for seed in args.seeds:
         started = time.time()
@@ -78,5 +79,6 @@ if __name__ == "__main__":
     parser.add_argument("--set", action="append", default=[], help="a config override KEY=VALUE")
     parser.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
     parser.add_argument("--report-test", action="store_true")
+    parser.add_argument("--model", default="models:/stancewatch@champion", help="whose topic model to use")
     parser.add_argument("--keep", type=Path, help="copy each seed's tuned package to KEEP/seedN")
     main(parser.parse_args())
