@@ -24,7 +24,7 @@ from serving.package import (
 from serving.registry import resolve_model
 from serving.schema import Actor, Document, Prediction, TopicScore
 from serving.stance import STANCE_DIR
-from serving.windows import WindowSpec, WindowVectors, tokenize_windows
+from serving.windows import WindowSpec, WindowVectors, token_ids, windows_of
 
 DEFAULT_MODEL_URI = "models:/stancewatch@champion"
 DocLike = Document | dict[str, Any] | str
@@ -195,21 +195,19 @@ class Predictor:
         if self.actor_stance is not None:
             self.actor_stance.extractor  # noqa: B018 - the property loads it
 
-    def window_vectors(self, texts: Sequence[str]) -> WindowVectors:
-        """Embeddings of every token window of every text from the topic encoder."""
-        windows, owners = tokenize_windows(self.encoder.tokenizer, texts, self.window)
-        return WindowVectors(self.encoder.encode(windows, batch_size=self.batch_size), owners, len(texts))
-
-    def frozen_window_vectors(self, texts: Sequence[str]) -> WindowVectors | None:
-        """The frozen encoder's embeddings of its own windows (``frozen_window``); None without frozen labels."""
-        if self.frozen is None:
-            return None
-        windows, owners = tokenize_windows(self.frozen.encoder.tokenizer, texts, self.frozen_window)
-        return WindowVectors(self.frozen.encoder.encode(windows, batch_size=self.batch_size), owners, len(texts))
-
     def encode_windows(self, texts: Sequence[str]) -> tuple[WindowVectors, WindowVectors | None]:
-        """Both encoders' window vectors: the inputs of ``component_proba`` and ``scores_from_vectors``."""
-        return self.window_vectors(texts), self.frozen_window_vectors(texts)
+        """Every window's vector from the topic encoder and, for ``frozen_labels``, from the frozen encoder
+        over its own windows (``frozen_window``): the inputs of ``component_proba`` and ``scores_from_vectors``.
+        The texts are tokenized once: the frozen encoder is the base the topic encoder was tuned from, so
+        they share the tokenizer."""
+        ids = token_ids(self.encoder.tokenizer, texts)
+        main = self._vectors(self.encoder, ids, self.window)
+        frozen = None if self.frozen is None else self._vectors(self.frozen.encoder, ids, self.frozen_window)
+        return main, frozen
+
+    def _vectors(self, encoder: WindowEncoder, ids: Sequence[Sequence[int]], spec: WindowSpec) -> WindowVectors:
+        windows, owners = windows_of(encoder.tokenizer, ids, spec)
+        return WindowVectors(encoder.encode(windows, batch_size=self.batch_size), owners, len(ids))
 
     def component_proba(
         self, texts: Sequence[str], vectors: WindowVectors, frozen: WindowVectors | None = None

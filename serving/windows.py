@@ -59,9 +59,13 @@ def split_ids(ids: Sequence[int], spec: WindowSpec) -> list[list[int]]:
         start += spec.stride
 
 
-def tokenize_windows(tokenizer: Any, texts: Sequence[str], spec: WindowSpec) -> tuple[list[list[int]], list[int]]:
-    """Windows for many texts: (input ids with [CLS]/[SEP], owning text index per window)."""
-    encoded = tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
+def token_ids(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
+    """Every text's token ids, without special tokens (the input of ``windows_of``)."""
+    return list(tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"])
+
+
+def windows_of(tokenizer: Any, encoded: Sequence[Sequence[int]], spec: WindowSpec) -> tuple[list[list[int]], list[int]]:
+    """Windows of tokenized texts: (input ids with [CLS]/[SEP], owning text index per window)."""
     windows: list[list[int]] = []
     owners: list[int] = []
     for index, ids in enumerate(encoded):
@@ -69,6 +73,11 @@ def tokenize_windows(tokenizer: Any, texts: Sequence[str], spec: WindowSpec) -> 
             windows.append([tokenizer.cls_token_id, *window, tokenizer.sep_token_id])
             owners.append(index)
     return windows, owners
+
+
+def tokenize_windows(tokenizer: Any, texts: Sequence[str], spec: WindowSpec) -> tuple[list[list[int]], list[int]]:
+    """Windows for many texts: (input ids with [CLS]/[SEP], owning text index per window)."""
+    return windows_of(tokenizer, token_ids(tokenizer, texts), spec)
 
 
 def pad_batch(windows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

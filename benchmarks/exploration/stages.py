@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from serving.actor_stance import candidates  # noqa: E402
 from serving.predictor import Predictor, as_document  # noqa: E402
-from serving.windows import WindowVectors, tokenize_windows  # noqa: E402
+from serving.windows import tokenize_windows  # noqa: E402
 
 
 def main(n_docs: int, uri: str) -> None:
@@ -32,10 +32,9 @@ def main(n_docs: int, uri: str) -> None:
         p = Predictor.load(uri, tracking_uri=f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}", backend=backend)
         assert p.actor_stance is not None
         t0 = time.perf_counter()
-        windows, owners = tokenize_windows(p.encoder.tokenizer, texts, p.window)
+        windows, _ = tokenize_windows(p.encoder.tokenizer, texts, p.window)
         t1 = time.perf_counter()
-        vectors = WindowVectors(p.encoder.encode(windows, batch_size=32), owners, len(texts))
-        frozen = p.frozen_window_vectors(texts)  # the second encoder (frozen_labels), if the model has one
+        vectors, frozen = p.encode_windows(texts)  # both encoders (frozen_labels), tokenizing again
         t2 = time.perf_counter()
         scores = p.scores_from_vectors(texts, vectors, frozen)
         present = [x.present_topics() for x in p._to_predictions([as_document(t) for t in texts], scores)]
