@@ -202,6 +202,11 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in words).upper() if len(words) > 1 else ""
 
 
+def is_acronym(name: str) -> bool:
+    """An all-caps short name ("SCO", "MHA", "J&K"): 2-6 characters."""
+    return name.isupper() and 2 <= len(name) <= 6
+
+
 def merge_acronyms(actors: list[ExtractedActor]) -> list[ExtractedActor]:
     """Fold an all-caps short name into the actor whose full name it abbreviates ("SCO" into "Shanghai
     Cooperation Organization"), mentions kept in text order; the first-mentioned actor's place is kept."""
@@ -213,7 +218,7 @@ def merge_acronyms(actors: list[ExtractedActor]) -> list[ExtractedActor]:
     merged: list[ExtractedActor] = []
     placed: set[int] = set()
     for actor in actors:
-        full = by_initials.get(actor.name) if actor.name.isupper() and 2 <= len(actor.name) <= 6 else None
+        full = by_initials.get(actor.name) if is_acronym(actor.name) else None
         if full is not None and full is not actor:
             full.mentions = sorted([*full.mentions, *actor.mentions], key=lambda m: m.start)
             actor = full  # where the acronym came first, the full name takes its place
@@ -242,4 +247,4 @@ def abbreviates(short: str, full: str) -> bool:
     """Whether ``short`` is an all-caps acronym (2-6 letters) of the multi-word name ``full``."""
     short = re.sub(r"^(the|The)\s+", "", short.strip())
     full = re.sub(r"\s*\([^)]*\)", "", re.sub(r"^(the|The)\s+", "", full.strip()))  # "... (MHA)"
-    return short.isupper() and 2 <= len(short) <= 6 and initials(full) == short
+    return is_acronym(short) and initials(full) == short

@@ -203,7 +203,8 @@ def train_topics(
     spec, head_spec = WindowSpec(cfg.window_length, cfg.window_stride), frozen_window_spec(cfg)
     shared = bool(frozen_labels) and head_spec == spec  # the first-window baseline reuses the head's windows
     frozen = _frozen_vectors(cfg, corpus, base, spec, full=frozen_only or shared, cache=cache)
-    frozen_head = frozen if shared or not frozen_labels else _frozen_vectors(cfg, corpus, base, head_spec, True, cache)
+    own_windows = bool(frozen_labels) and not shared  # the frozen head reads windows of its own
+    frozen_head = _frozen_vectors(cfg, corpus, base, head_spec, True, cache) if own_windows else frozen
     probs: dict[str, dict[str, np.ndarray]] = {"frozen_first_lr": _first_window_baseline(cfg, frozen, targets, labels)}
     progress("fitting TF-IDF + logistic regression")
     sparse = fit_sparse(
@@ -245,8 +246,8 @@ def train_topics(
         blend_weight=1.0,
         frozen_labels=frozen_labels,
         frozen_aggregation=cfg.frozen_aggregation,
-        frozen_window_length=head_spec.max_length if frozen_labels and not shared else 0,
-        frozen_window_stride=head_spec.stride if frozen_labels and not shared else 0,
+        frozen_window_length=head_spec.max_length if own_windows else 0,
+        frozen_window_stride=head_spec.stride if own_windows else 0,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         extra={"config": cfg.name, "finetuned": not frozen_only, "head": head_kind},
     )
