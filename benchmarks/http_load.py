@@ -29,12 +29,18 @@ BIN = Path(sys.executable).parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "unlabeled.jsonl"
 
 
-def load_docs(path: Path, n: int) -> list[dict[str, str]]:
+def load_docs(path: Path, n: int, spread: bool = False) -> list[dict[str, str]]:
+    """The first ``n`` articles of ``path``, or with ``spread`` every k-th one (k = lines // n): the corpus's
+    mix of sources and lengths (its first articles are long IFF posts)."""
     if not path.is_file():
         sys.exit(f"{path} not found: pass --corpus with a JSONL file of articles (fields text, optional title)")
+    with path.open() as handle:
+        step = max(1, sum(1 for _ in handle) // n) if spread else 1
     docs = []
     with path.open() as handle:
-        for line in handle:
+        for number, line in enumerate(handle):
+            if number % step:
+                continue
             row = json.loads(line)
             docs.append({"id": str(row.get("id", len(docs))), "title": row.get("title") or "", "text": row["text"]})
             if len(docs) == n:
@@ -203,18 +209,24 @@ def main() -> None:
     parser.add_argument("--tracking-uri", default=f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--docs", type=int, default=320)
+    parser.add_argument("--spread", action="store_true", help="every k-th article instead of the first --docs")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--limit-s", type=float, default=420)
     parser.add_argument("--burst", type=int, default=400)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "http_load.json")
     args = parser.parse_args()
-    docs = load_docs(args.corpus, args.docs)
+    docs = load_docs(args.corpus, args.docs, args.spread)
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # mlflow models serve execs `uvicorn` from PATH
     results = {"stancewatch": run_stancewatch(args, docs, env), "mlflow_models_serve": run_mlflow(args, docs, env)}
     sw, ml = results["stancewatch"], results["mlflow_models_serve"]
     results["ratio_docs_per_s"] = round(sw["docs_per_s"] / max(ml["docs_per_s"], 1e-9), 2)
+    results["sample"] = {
+        "docs": len(docs),
+        "spread": args.spread,
+        "mean_chars": round(sum(len(d["text"]) for d in docs) / max(len(docs), 1)),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print("| server | docs/s | p50 ms | p95 ms | p99 ms | errors | RSS MB |\n|---|---|---|---|---|---|---|")

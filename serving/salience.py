@@ -5,7 +5,8 @@ bystanders, and the stance cross-encoder, which reads one sentence, cannot tell.
 document-level features (how often and how early the actor is mentioned, its share and rank among the
 article's actors, its type, whether its sentences report speech or quote) gives P(salient); serving
 keeps an (actor, topic) stance when P(salient) x (1 - P(none)) reaches a cut chosen on dev end to end.
-Saved as ``stance/salience.json`` (plain numbers, no pickle).
+Saved as ``stance/salience.json`` (plain numbers, no pickle); or, as shallow gradient-boosted trees over
+the same features (``TreeSalience``), as ``stance/salience_trees.joblib`` beside the TF-IDF stance model.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from serving.actors import ExtractedActor
 
 SALIENCE_FILE = "salience.json"
+TREES_FILE = "salience_trees.joblib"
 TYPES = ("person", "organisation", "country", "government", "group")
 REPORTING = re.compile(
     r"\b(said|says|say|told|tells|urged|urges|called|calls|warned|warns|accused|accuses|argued|argues|claimed|"
@@ -98,6 +101,44 @@ class SalienceModel:
     def load(cls, directory: Path) -> SalienceModel | None:
         path = Path(directory) / SALIENCE_FILE
         return cls(**json.loads(path.read_text())) if path.is_file() else None
+
+
+class TreeSalience:
+    """P(salient) from gradient-boosted trees (a fitted scikit-learn classifier) over FEATURES."""
+
+    def __init__(self, model: Any, features: Sequence[str] = FEATURES) -> None:
+        if list(features) != list(FEATURES):
+            raise ValueError(
+                f"salience trees were fitted on features {list(features)}, this version computes {list(FEATURES)}; "
+                "retrain the model with this version (`make train`)"
+            )
+        self.model = model
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
+        return np.asarray(self.model.predict_proba(rows)[:, 1], dtype=np.float64)
+
+    def save(self, directory: Path) -> Path:
+        import joblib
+
+        path = Path(directory) / TREES_FILE
+        joblib.dump({"features": list(FEATURES), "model": self.model}, path)
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> TreeSalience | None:
+        import joblib
+
+        path = Path(directory) / TREES_FILE
+        if not path.is_file():
+            return None
+        stored = joblib.load(path)
+        return cls(stored["model"], stored["features"])
+
+
+def load_salience(directory: Path) -> SalienceModel | TreeSalience | None:
+    """The package's salience model (trees or logistic), or None when it has none."""
+    return TreeSalience.load(directory) or SalienceModel.load(directory)
 
 
 def keep_engaged(

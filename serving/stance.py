@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from serving.salience import SalienceModel
+from serving.salience import load_salience
 
 if TYPE_CHECKING:
     from serving.pair_nets import PairNet
@@ -102,7 +102,7 @@ class StanceScorer:
         self.net = load_pair_net(directory, len(self.settings.labels), backend, self.settings.onnx_variant)
         sparse_path = directory / SPARSE_FILE
         self.sparse = load_sparse(sparse_path) if sparse_path.is_file() else None
-        self.salience = SalienceModel.load(directory)
+        self.salience = load_salience(directory)
 
     @property
     def labels(self) -> list[str]:

@@ -54,6 +54,8 @@ def test_invalid_values_are_named(tmp_path: Path) -> None:
         TrainConfig(window_length=32, window_stride=40)
     with pytest.raises(ConfigError, match="stance_class_weight_power must be >= 0"):
         TrainConfig(stance_class_weight_power=-1.0)
+    with pytest.raises(ConfigError, match=r"stance_pair_name must be gold\|extracted, found 'canonical'"):
+        TrainConfig(stance_pair_name="canonical")
     with pytest.raises(ConfigError, match="unknown config keys"):
         TrainConfig.from_dict({"learning_rate": 1})
     bad = tmp_path / "bad.yaml"

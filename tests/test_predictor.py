@@ -264,3 +264,28 @@ def test_cli_threshold_option(tiny_package: Path, tmp_path: Path) -> None:
     unknown = run("--threshold", "sports=0.5")
     assert unknown.returncode == 2 and "unknown topics ['sports']" in unknown.stderr
     assert "Traceback" not in bad.stderr + unknown.stderr
+
+
+@pytest.mark.parametrize("model", ["trees", "logistic"])
+def test_the_packaged_salience_model_is_the_one_serving_applies(model: str, tiny_config, tiny_package: Path) -> None:  # type: ignore[no-untyped-def]
+    """Either salience model goes into the package, and serving applies the same rule with it."""
+    from serving.actor_stance import candidates
+    from serving.salience import SALIENCE_FILE, TREES_FILE, SalienceModel, TreeSalience, keep_engaged
+    from training.stance_run import train_actor_stance
+
+    cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"stance_salience_model": model})
+    train_actor_stance(cfg, build_corpus(cfg.data_path), tiny_package, progress=lambda _m: None)
+    stored = {p.name for p in (tiny_package / "stance").iterdir()} & {TREES_FILE, SALIENCE_FILE}
+    assert stored == {TREES_FILE if model == "trees" else SALIENCE_FILE}
+    stage = Predictor.from_directory(tiny_package, backend="torch").actor_stance
+    assert stage is not None
+    assert isinstance(stage.scorer.salience, TreeSalience if model == "trees" else SalienceModel)
+    text = "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it in Moscow."
+    settings = stage.scorer.settings
+    _, asked = candidates([text], [["internet_control"]], stage.extractor, settings)
+    salience = stage.scorer.salience.predict(np.array([c.features for c in asked]))
+    assert salience.shape == (len(asked),) and ((salience >= 0) & (salience <= 1)).all()
+    settings.salience_cut = float(np.median(salience))
+    full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
+    expected = [s for s, _ in keep_engaged(full, settings.labels, salience, settings.salience_cut)]
+    assert [s for s, _ in stage.decide(asked)] == expected

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from serving.actors import ExtractedActor, Mention
-from serving.salience import FEATURES, SalienceModel, actor_features, keep_engaged
-from training.salience import fit_salience
+from serving.salience import FEATURES, SalienceModel, TreeSalience, actor_features, keep_engaged, load_salience
+from training.salience import fit_salience, fit_salience_trees
 
 TEXT = 'Guo Shengkun urged tighter control. Guo said "external forces" act. A Spartak fan watched. ' * 2
 
@@ -44,6 +44,26 @@ def test_fit_learns_the_signal_and_the_stored_model_round_trips(tmp_path: Path) 
     loaded = SalienceModel.load(tmp_path)
     assert loaded is not None and np.allclose(loaded.predict(rows[:5]), model.predict(rows[:5]))
     assert SalienceModel.load(tmp_path / "missing") is None
+
+
+def test_trees_learn_an_interaction_and_the_stored_model_round_trips(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(600, len(FEATURES)))
+    labels = ((rows[:, 0] > 0) != (rows[:, 1] > 0)).astype(int)  # an exclusive or: no linear model fits it
+    trees = fit_salience_trees(rows, labels, depth=3, iterations=50)
+    assert float(((trees.predict(rows) >= 0.5) == labels).mean()) > 0.9
+    assert float(((fit_salience(rows, labels).predict(rows) >= 0.5) == labels).mean()) < 0.7
+    trees.save(tmp_path)
+    loaded = load_salience(tmp_path)
+    assert isinstance(loaded, TreeSalience) and np.allclose(loaded.predict(rows[:5]), trees.predict(rows[:5]))
+    (tmp_path / "logistic").mkdir()
+    fit_salience(rows, labels).save(tmp_path / "logistic")
+    assert isinstance(load_salience(tmp_path / "logistic"), SalienceModel)
+    assert load_salience(tmp_path / "missing") is None
+    with pytest.raises(ValueError, match="salient and non-salient"):
+        fit_salience_trees(np.zeros((4, len(FEATURES))), np.zeros(4, dtype=int))
+    with pytest.raises(ValueError, match="retrain"):
+        TreeSalience(trees.model, features=["log_mentions"])
 
 
 def test_fit_needs_both_labels_and_loading_checks_the_features() -> None:

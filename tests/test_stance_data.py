@@ -63,6 +63,30 @@ def test_marked_examples_bracket_the_asked_actor_only(extractor: ActorExtractor,
     assert served.context == guo.context
 
 
+def test_pair_name_extracted_asks_about_the_name_serving_uses(extractor: ActorExtractor) -> None:
+    article = Article.model_validate(
+        {
+            "id": "us",
+            "text": "The US is accused of funding the protests in Belgrade, the organisers of the rally said.",
+            "topics": ["foreign_interference"],
+            "actors": [
+                {"name": "US", "type": "country", "stances": {"foreign_interference": "neutral"}},
+                {"name": "the organisers", "type": "group", "stances": {"foreign_interference": "favor"}},
+            ],
+        }
+    )
+    gold = build_examples([article], extractor, none_per_topic=0)
+    extracted = build_examples([article], extractor, none_per_topic=0, pair_name="extracted")
+    assert [(e.actor, e.label) for e in gold] == [("US", "neutral"), ("the organisers", "favor")]
+    # serving asks about "United States" (the extractor expands "US"); an unmatched gold actor keeps its name
+    _, asked = candidates([article.full_text()], [["foreign_interference"]], extractor, StanceSettings())
+    assert "United States" in {c.actor.name for c in asked}
+    assert [(e.actor, e.label) for e in extracted] == [("United States", "neutral"), ("the organisers", "favor")]
+    assert [e.context for e in extracted] == [e.context for e in gold]
+    with pytest.raises(ValueError, match="pair_name must be one of"):
+        build_examples([article], extractor, pair_name="canonical")
+
+
 def test_articles_without_topics_give_nothing_and_labels_are_known(extractor: ActorExtractor) -> None:
     plain = Article(id="x", text="The club won the cup in Madrid.", topics=[])
     assert build_examples([plain], extractor) == []

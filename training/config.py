@@ -73,11 +73,15 @@ class TrainConfig:
     stance_context_sentences: int = 1
     stance_none_per_topic: int = 2
     stance_mark_actor: bool = False
+    stance_pair_name: str = "gold"  # a gold actor's name in its training pair: gold | extracted (as serving asks)
     stance_propositions: dict[str, str] = field(default_factory=dict)
     stance_blend_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
     # actor salience (serving/salience.py): fitted on train, used when it wins end to end on dev
     stance_salience: bool = True
-    stance_salience_c: float = 1.0
+    stance_salience_c: float = 1.0  # logistic model's inverse regularisation
+    stance_salience_model: str = "trees"  # trees (gradient-boosted, depth and iterations below) | logistic
+    stance_salience_depth: int = 3
+    stance_salience_iterations: int = 50
     # registry
     model_name: str = "stancewatch"
     alias: str = "champion"
@@ -155,10 +159,23 @@ class TrainConfig:
                 f"stance_blend_weights must be numbers in [0, 1], found {self.stance_blend_weights}",
             ),
             (self.stance_salience_c > 0, f"stance_salience_c must be > 0, found {self.stance_salience_c}"),
+            (
+                self.stance_salience_model in ("logistic", "trees"),
+                f"stance_salience_model must be logistic|trees, found '{self.stance_salience_model}'",
+            ),
+            (
+                self.stance_salience_depth >= 1 and self.stance_salience_iterations >= 1,
+                "stance_salience_depth and stance_salience_iterations must be >= 1, found "
+                f"{self.stance_salience_depth} and {self.stance_salience_iterations}",
+            ),
             (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
             (
                 self.stance_context_sentences >= 1,
                 f"stance_context_sentences must be >= 1, found {self.stance_context_sentences}",
+            ),
+            (
+                self.stance_pair_name in ("gold", "extracted"),
+                f"stance_pair_name must be gold|extracted, found '{self.stance_pair_name}'",
             ),
             (
                 self.stance_none_per_topic >= 0,

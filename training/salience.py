@@ -2,7 +2,8 @@
 
 Candidates are what serving asks: every extracted actor of an article crossed with its topics (gold
 topics here); the label is whether the gold lists that actor (alias-tolerant) with a stance on that
-topic. Class-balanced logistic regression on standardised features, stored as plain numbers.
+topic. Class-balanced logistic regression on standardised features, stored as plain numbers; or
+class-balanced shallow gradient-boosted trees over the same features (``stance_salience_model: trees``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from serving.actor_stance import candidates
 from serving.actors import ActorExtractor, names_match
-from serving.salience import FEATURES, SalienceModel
+from serving.salience import FEATURES, SalienceModel, TreeSalience
 from serving.stance import StanceSettings
 from training.data import Article
 
@@ -36,15 +37,32 @@ def salience_examples(
     return rows, labels
 
 
-def fit_salience(rows: np.ndarray, labels: np.ndarray, c: float = 1.0) -> SalienceModel:
-    """Class-balanced logistic regression on standardised rows; needs both labels present."""
-    from sklearn.linear_model import LogisticRegression
-
+def _check_labels(labels: np.ndarray) -> None:
     if len(set(labels.tolist())) < 2:
         raise ValueError(
             f"the salience model needs salient and non-salient actors in train, found labels {sorted(set(labels))}; "
             "annotate actors on more training articles or set stance_salience: false"
         )
+
+
+def fit_salience_trees(
+    rows: np.ndarray, labels: np.ndarray, depth: int = 3, iterations: int = 50, seed: int = 13
+) -> TreeSalience:
+    """Class-balanced gradient-boosted trees (learning rate 0.05); needs both labels present."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    _check_labels(labels)
+    model = HistGradientBoostingClassifier(
+        max_depth=depth, max_iter=iterations, learning_rate=0.05, class_weight="balanced", random_state=seed
+    )
+    return TreeSalience(model.fit(rows, labels))
+
+
+def fit_salience(rows: np.ndarray, labels: np.ndarray, c: float = 1.0) -> SalienceModel:
+    """Class-balanced logistic regression on standardised rows; needs both labels present."""
+    from sklearn.linear_model import LogisticRegression
+
+    _check_labels(labels)
     mean = rows.mean(axis=0)
     scale = rows.std(axis=0)
     scale[scale == 0] = 1.0

@@ -17,6 +17,7 @@ from serving.stance import StanceSettings
 from training.data import Article
 
 DEFAULT_SETTINGS = StanceSettings()
+PAIR_NAMES = ("gold", "extracted")
 
 
 @dataclass
@@ -50,8 +51,16 @@ def build_examples(
     none_per_topic: int = 2,
     seed: int = 13,
     mark_actor: bool = False,
+    pair_name: str = "gold",
 ) -> list[StanceExample]:
-    """Gold stances for present topics, plus up to ``none_per_topic`` 'none' actors per topic and article."""
+    """Gold stances for present topics, plus up to ``none_per_topic`` 'none' actors per topic and article.
+
+    ``pair_name`` names a gold actor in its pair: "gold" (the annotation's name, "US") or "extracted" (the
+    name the extractor gives the matching actor, "United States", which is what serving asks about; the
+    gold name when no extracted actor matches). The 'none' actors always carry their extracted names.
+    """
+    if pair_name not in PAIR_NAMES:
+        raise ValueError(f"pair_name must be one of {PAIR_NAMES}, found '{pair_name}'")
     rng = random.Random(seed)
     examples: list[StanceExample] = []
     for article in articles:
@@ -64,7 +73,8 @@ def build_examples(
                 match = next((f for f in found if names_match(f.name, actor.name)), None)
                 evidence = actor.evidence.get(topic, "")
                 context = context_for(match, actor.name, evidence, article.text, max_sentences, mark_actor)
-                examples.append(StanceExample(article.id, actor.name, topic, context, actor.stances[topic]))
+                name = match.name if pair_name == "extracted" and match is not None else actor.name
+                examples.append(StanceExample(article.id, name, topic, context, actor.stances[topic]))
             others = [f for f in found if not any(names_match(f.name, g.name) for g in article.actors)]
             for extra in rng.sample(others, min(none_per_topic, len(others))):
                 context = context_for(extra, extra.name, "", article.text, max_sentences, mark_actor)

@@ -24,7 +24,7 @@ from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer,
 from training.config import TrainConfig
 from training.data import Corpus
 from training.finetune import use_bf16
-from training.salience import fit_salience, salience_examples
+from training.salience import fit_salience, fit_salience_trees, salience_examples
 from training.stance import (
     StanceTraining,
     best_on_grid,
@@ -75,6 +75,7 @@ def train_actor_stance(
             cfg.stance_none_per_topic,
             cfg.seed,
             settings.mark_actor,
+            cfg.stance_pair_name if s == "train" else "gold",
         )
         for s in ("train", *EVAL_SPLITS)
     }
@@ -103,7 +104,11 @@ def train_actor_stance(
     if cfg.stance_salience:
         progress("fitting the actor-salience model on train")
         rows, salient = salience_examples(corpus.splits["train"], extractor, settings)
-        fit_salience(rows, salient, cfg.stance_salience_c).save(out)
+        if cfg.stance_salience_model == "trees":
+            depth, iterations = cfg.stance_salience_depth, cfg.stance_salience_iterations
+            fit_salience_trees(rows, salient, depth, iterations, cfg.seed).save(out)
+        else:
+            fit_salience(rows, salient, cfg.stance_salience_c).save(out)
         run.metrics["stance_salience_train_candidates"] = float(len(salient))
         run.metrics["stance_salience_train_positive_share"] = float(salient.mean()) if len(salient) else 0.0
     scorer = StanceScorer(out)

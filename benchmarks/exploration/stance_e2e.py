@@ -74,11 +74,16 @@ def main(args: argparse.Namespace) -> None:
         print(json.dumps(result), flush=True)
 
 
-if __name__ == "__main__":
+def build_parser() -> argparse.ArgumentParser:
+    """The options of this script, shared by the scratch scripts that patch the product and call ``main``."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", action="append", default=[], help="a config override KEY=VALUE")
     parser.add_argument("--seeds", nargs="+", type=int, default=[13, 14, 15])
     parser.add_argument("--report-test", action="store_true")
     parser.add_argument("--model", default="models:/stancewatch@champion", help="whose topic model to use")
     parser.add_argument("--keep", type=Path, help="copy each seed's tuned package to KEEP/seedN")
-    main(parser.parse_args())
+    return parser
+
+
+if __name__ == "__main__":
+    main(build_parser().parse_args())
