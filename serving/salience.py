@@ -1,12 +1,13 @@
 """Actor salience: is an extracted actor one the article is about? Features from the extraction alone.
 
 Annotators list the actors an article is about, not every name in it: most extracted actors are
-bystanders, and the stance cross-encoder, which reads one sentence, cannot tell. A logistic model over
+bystanders, and the stance cross-encoder, which reads one sentence, cannot tell. A small model over
 document-level features (how often and how early the actor is mentioned, its share and rank among the
 article's actors, its type, whether its sentences report speech or quote) gives P(salient); serving
 keeps an (actor, topic) stance when P(salient) x (1 - P(none)) reaches a cut chosen on dev end to end.
-Saved as ``stance/salience.json`` (plain numbers, no pickle); or, as shallow gradient-boosted trees over
-the same features (``TreeSalience``), as ``stance/salience_trees.joblib`` beside the TF-IDF stance model.
+Two forms: shallow gradient-boosted trees (``TreeSalience``, the default since session 13, saved as
+``stance/salience_trees.joblib`` beside the TF-IDF stance model) or a logistic model (``SalienceModel``,
+``stance/salience.json``, plain numbers).
 """
 
 from __future__ import annotations
