@@ -82,6 +82,7 @@ class TrainConfig:
     stance_salience_model: str = "trees"  # trees (gradient-boosted, depth and iterations below) | logistic
     stance_salience_depth: int = 3
     stance_salience_iterations: int = 50
+    stance_salience_lr: float = 0.05  # the trees' learning rate
     # registry
     model_name: str = "stancewatch"
     alias: str = "champion"
@@ -168,6 +169,7 @@ class TrainConfig:
                 "stance_salience_depth and stance_salience_iterations must be >= 1, found "
                 f"{self.stance_salience_depth} and {self.stance_salience_iterations}",
             ),
+            (self.stance_salience_lr > 0, f"stance_salience_lr must be > 0, found {self.stance_salience_lr}"),
             (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
             (
                 self.stance_context_sentences >= 1,

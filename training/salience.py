@@ -46,14 +46,14 @@ def _check_labels(labels: np.ndarray) -> None:
 
 
 def fit_salience_trees(
-    rows: np.ndarray, labels: np.ndarray, depth: int = 3, iterations: int = 50, seed: int = 13
+    rows: np.ndarray, labels: np.ndarray, depth: int = 3, iterations: int = 50, lr: float = 0.05, seed: int = 13
 ) -> TreeSalience:
-    """Class-balanced gradient-boosted trees (learning rate 0.05); needs both labels present."""
+    """Class-balanced gradient-boosted trees; needs both labels present."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     _check_labels(labels)
     model = HistGradientBoostingClassifier(
-        max_depth=depth, max_iter=iterations, learning_rate=0.05, class_weight="balanced", random_state=seed
+        max_depth=depth, max_iter=iterations, learning_rate=lr, class_weight="balanced", random_state=seed
     )
     return TreeSalience(model.fit(rows, labels))
 

@@ -106,7 +106,7 @@ def train_actor_stance(
         rows, salient = salience_examples(corpus.splits["train"], extractor, settings)
         if cfg.stance_salience_model == "trees":
             depth, iterations = cfg.stance_salience_depth, cfg.stance_salience_iterations
-            fit_salience_trees(rows, salient, depth, iterations, cfg.seed).save(out)
+            fit_salience_trees(rows, salient, depth, iterations, cfg.stance_salience_lr, cfg.seed).save(out)
         else:
             fit_salience(rows, salient, cfg.stance_salience_c).save(out)
         run.metrics["stance_salience_train_candidates"] = float(len(salient))
