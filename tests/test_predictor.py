@@ -148,21 +148,14 @@ def test_salience_rule_is_what_serving_applies(tiny_stance_package: Path) -> Non
 
 def test_salience_rule_asks_only_candidates_that_can_pass(tiny_stance_package: Path) -> None:
     """Skipping candidates whose salience is under the cut changes no decision and asks fewer pairs."""
-    from serving.actor_stance import candidates
-    from serving.salience import keep_engaged
-
     stage = Predictor.from_directory(tiny_stance_package, backend="torch").actor_stance
     assert stage is not None and stage.scorer.salience is not None
     text = (
         "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it. "
         "Roskomnadzor said it blocked the site. A Spartak fan in Moscow watched the match with Ivanov."
     )
+    asked, salience, expected = _rule_at_median_salience(stage, text)
     settings = stage.scorer.settings
-    _, asked = candidates([text], [["internet_control"]], stage.extractor, settings)
-    salience = stage.scorer.salience.predict(np.array([c.features for c in asked]))
-    settings.salience_cut = float(np.median(salience))  # about half the candidates cannot pass
-    full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
-    expected = [s for s, _ in keep_engaged(full, settings.labels, salience, settings.salience_cut)]
     seen: list[int] = []
     original = stage.scorer.predict_proba
     stage.scorer.predict_proba = lambda pairs, batch_size=32: (seen.append(len(pairs)), original(pairs))[1]  # type: ignore[method-assign]
@@ -269,8 +262,7 @@ def test_cli_threshold_option(tiny_package: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("model", ["trees", "logistic"])
 def test_the_packaged_salience_model_is_the_one_serving_applies(model: str, tiny_config, tiny_package: Path) -> None:  # type: ignore[no-untyped-def]
     """Either salience model goes into the package, and serving applies the same rule with it."""
-    from serving.actor_stance import candidates
-    from serving.salience import SALIENCE_FILE, TREES_FILE, SalienceModel, TreeSalience, keep_engaged
+    from serving.salience import SALIENCE_FILE, TREES_FILE, SalienceModel, TreeSalience
     from training.stance_run import train_actor_stance
 
     cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"stance_salience_model": model})
@@ -281,11 +273,20 @@ def test_the_packaged_salience_model_is_the_one_serving_applies(model: str, tiny
     assert stage is not None
     assert isinstance(stage.scorer.salience, TreeSalience if model == "trees" else SalienceModel)
     text = "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it in Moscow."
+    asked, salience, expected = _rule_at_median_salience(stage, text)
+    assert salience.shape == (len(asked),) and ((salience >= 0) & (salience <= 1)).all()
+    assert [s for s, _ in stage.decide(asked)] == expected
+
+
+def _rule_at_median_salience(stage, text: str):  # type: ignore[no-untyped-def]
+    """Sets the salience cut to the median of ``text``'s candidates (about half cannot pass) and returns the
+    candidates, their salience and the decisions the rule gives when every candidate is asked."""
+    from serving.actor_stance import candidates
+    from serving.salience import keep_engaged
+
     settings = stage.scorer.settings
     _, asked = candidates([text], [["internet_control"]], stage.extractor, settings)
     salience = stage.scorer.salience.predict(np.array([c.features for c in asked]))
-    assert salience.shape == (len(asked),) and ((salience >= 0) & (salience <= 1)).all()
     settings.salience_cut = float(np.median(salience))
     full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
-    expected = [s for s, _ in keep_engaged(full, settings.labels, salience, settings.salience_cut)]
-    assert [s for s, _ in stage.decide(asked)] == expected
+    return asked, salience, [s for s, _ in keep_engaged(full, settings.labels, salience, settings.salience_cut)]
