@@ -3,8 +3,10 @@
 Only documents with at least one present topic are parsed, and only their present topics are asked,
 so scoring a corpus that is mostly off-topic stays cheap. An actor is reported when it takes a stance
 (anything but 'none') on at least one present topic; its evidence is its first mention sentence.
-When the package has a salience model (``serving/salience.py``), a stance is kept when
-P(salient) x (1 - P(none)) reaches the dev-chosen cut; otherwise when P(none) is below its cut.
+When the package has an engagement cross-encoder (``stance/engagement``: is this actor one the article
+presents as engaging with this topic? trained on every extracted actor of the train articles) and dev
+chose it, a stance is kept when P(salient) x P(engaged) reaches the dev-chosen cut; with a salience model
+(``serving/salience.py``) alone, when P(salient) x (1 - P(none)) does; otherwise when P(none) is below its cut.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from serving.actors import ActorExtractor, ExtractedActor
 from serving.salience import actor_features, keep_engaged
 from serving.schema import Actor, ActorTopicStance
-from serving.stance import StanceScorer, StanceSettings, decide
+from serving.stance import StanceScorer, StanceSettings, decide, decide_where
 
 
 @dataclass
@@ -114,27 +116,65 @@ class ActorStance:
         return self._extractor
 
     def decide(self, asked: Sequence[Candidate]) -> list[tuple[str, float]]:
-        """The package's rule: the salience product when it has a salience model and a cut, else P(none).
+        """The package's rule, the first that applies: the engagement product when it has an engagement
+        model and a cut; the salience product when it has a salience model and a cut; else P(none).
 
-        With the salience rule, P(salient) x (1 - P(none)) <= P(salient): a candidate whose salience
-        is below the cut is 'none' whatever the stance model says, so it is not asked (exact).
+        Both products are at most P(salient): a candidate whose salience is below the cut is 'none'
+        whatever the other models say, so they are not asked (exact); nor is the stance model asked
+        about a candidate the engagement rule drops.
         """
         settings = self.scorer.settings
         pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
+        if self.scorer.engagement is not None and settings.engagement_cut > 0:
+            keep = self.engaged(asked)
+            return decide_where(self._ask(pairs, keep), settings.labels, keep)
         if self.scorer.salience is None or settings.salience_cut <= 0:
             probabilities = self.scorer.predict_proba(pairs) if pairs else np.zeros((0, len(settings.labels)))
             return decide(probabilities, settings.labels, settings.none_threshold)
         salience = self.scorer.salience.predict(np.array([c.features for c in asked])) if asked else np.zeros(0)
-        ask = np.flatnonzero(salience >= settings.salience_cut)
-        probabilities = np.zeros((len(asked), len(settings.labels)), dtype=np.float32)
-        probabilities[:, settings.labels.index("none")] = 1.0
-        if len(ask):
-            probabilities[ask] = self.scorer.predict_proba([pairs[i] for i in ask])
+        probabilities = self._ask(pairs, salience >= settings.salience_cut)
         return keep_engaged(probabilities, settings.labels, salience, settings.salience_cut)
+
+    def engaged(self, asked: Sequence[Candidate]) -> np.ndarray:
+        """Per candidate: P(salient) x P(engaged) >= the engagement cut (P(salient) = 1 without trees)."""
+        cut = self.scorer.settings.engagement_cut
+        salience = (
+            self.scorer.salience.predict(np.array([c.features for c in asked]))
+            if self.scorer.salience is not None and asked
+            else np.ones(len(asked))
+        )
+        score = np.zeros(len(asked))
+        ask = np.flatnonzero(salience >= cut)
+        if len(ask) and self.scorer.engagement is not None:
+            engaged = engagement_probability(self.scorer.engagement, [asked[int(i)] for i in ask])
+            score[ask] = salience[ask] * engaged
+        return np.asarray(score >= cut)
+
+    def _ask(self, pairs: Sequence[tuple[str, str]], mask: np.ndarray) -> np.ndarray:
+        """Stance probabilities for the pairs under ``mask``; the other rows are P(none) = 1, not asked."""
+        labels = self.scorer.settings.labels
+        probabilities = np.zeros((len(pairs), len(labels)), dtype=np.float32)
+        probabilities[:, labels.index("none")] = 1.0
+        ask = np.flatnonzero(mask)
+        if len(ask):
+            probabilities[ask] = self.scorer.predict_proba([pairs[int(i)] for i in ask])
+        return probabilities
 
     def __call__(self, texts: Sequence[str], present: Sequence[Sequence[str]]) -> list[list[Actor]]:
         found, asked = candidates(texts, present, self.extractor, self.scorer.settings)
         return to_actors(len(texts), found, asked, self.decide(asked))
+
+
+def engagement_probability(model: StanceScorer, asked: Sequence[Candidate]) -> np.ndarray:
+    """P(engaged) of each candidate from an engagement cross-encoder, with its own context settings."""
+    settings = model.settings
+    pairs = [
+        settings.pair(c.actor.name, c.topic, actor_context(c.actor, settings.context_sentences, settings.mark_actor))
+        for c in asked
+    ]
+    if not pairs:
+        return np.zeros(0)
+    return np.asarray(model.predict_proba(pairs)[:, settings.labels.index("engaged")])
 
 
 def load_actor_stance(directory: Any, backend: str = "torch") -> ActorStance | None:

@@ -187,7 +187,9 @@ class Predictor:
         from serving.pair_nets import OnnxPairNet
 
         nets: list[object] = [self.encoder, self.frozen.encoder if self.frozen else None]
-        nets.append(self.actor_stance.scorer.net if self.actor_stance else None)
+        if self.actor_stance is not None:
+            engagement = self.actor_stance.scorer.engagement
+            nets += [self.actor_stance.scorer.net, engagement.net if engagement else None]
         return any(isinstance(net, OnnxEncoder | OnnxPairNet) for net in nets)
 
     def preload(self) -> None:

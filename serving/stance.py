@@ -28,6 +28,8 @@ DEFAULT_PROPOSITIONS = {
 STANCE_DIR = "stance"
 SETTINGS_FILE = "stance.json"
 SPARSE_FILE = "sparse.joblib"
+ENGAGEMENT_DIR = "engagement"  # stance/engagement: the engagement cross-encoder (ENGAGEMENT_LABELS)
+ENGAGEMENT_LABELS = ("engaged", "none")
 
 
 @dataclass
@@ -42,6 +44,7 @@ class StanceSettings:
     none_threshold: float = 0.5
     min_mentions: int = 1  # actors mentioned fewer times are not asked (chosen on dev end to end)
     salience_cut: float = 0.0  # > 0: keep P(salient) x (1 - P(none)) >= cut (salience.json); 0: the P(none) cut
+    engagement_cut: float = 0.0  # > 0 (takes precedence): keep P(salient) x P(engaged) >= cut (engagement/)
     blend_weight: float = 1.0  # weight of the cross-encoder against the TF-IDF stance model (sparse.joblib)
     onnx_variant: str = "torch"  # the ONNX variant training validated on dev ('onnx-int8', 'onnx-fp32' or 'torch')
 
@@ -103,6 +106,8 @@ class StanceScorer:
         sparse_path = directory / SPARSE_FILE
         self.sparse = load_sparse(sparse_path) if sparse_path.is_file() else None
         self.salience = load_salience(directory)
+        engagement = directory / ENGAGEMENT_DIR
+        self.engagement = StanceScorer(engagement, backend) if (engagement / SETTINGS_FILE).is_file() else None
 
     @property
     def labels(self) -> list[str]:

@@ -125,6 +125,7 @@ def tiny_config(tiny_encoder: Path, tiny_corpus: Path, tmp_path: Path):  # type:
         stance_epochs=8,
         stance_batch_size=8,
         stance_max_length=48,
+        stance_engagement_max_length=64,
         stance_lr=1e-3,
         stance_head_lr=1e-3,
         tracking_uri=f"sqlite:///{tmp_path}/mlruns/mlflow.db",

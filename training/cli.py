@@ -116,7 +116,7 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
 
     started = time.time()
     stance = train_actor_stance(cfg, corpus, package_dir, progress)
-    progress("choosing the stance backend and the decision rule (none cut or salience) on dev end to end")
+    progress("choosing the stance backend and the decision rule (none cut, salience or engagement) on dev end to end")
     stance.selection |= tune_stance_stage(package_dir, corpus.splits["dev"], cfg.onnx_tolerance, cfg.onnx_export)
     predictor = Predictor.from_directory(package_dir, backend="auto")
     progress("scoring dev and test end to end")

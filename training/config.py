@@ -83,6 +83,12 @@ class TrainConfig:
     stance_salience_depth: int = 3
     stance_salience_iterations: int = 50
     stance_salience_lr: float = 0.05  # the trees' learning rate
+    # engagement cross-encoder (stance/engagement): every extracted actor x gold topic of train, engaged / none;
+    # used when its rule, P(salient) x P(engaged), wins end to end on dev
+    stance_engagement: bool = True
+    stance_engagement_epochs: int = 2
+    stance_engagement_context: int = 3  # mention sentences it reads
+    stance_engagement_max_length: int = 256
     # registry
     model_name: str = "stancewatch"
     alias: str = "champion"
@@ -171,6 +177,15 @@ class TrainConfig:
             ),
             (self.stance_salience_lr > 0, f"stance_salience_lr must be > 0, found {self.stance_salience_lr}"),
             (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
+            (
+                self.stance_engagement_epochs >= 1 and self.stance_engagement_context >= 1,
+                "stance_engagement_epochs and stance_engagement_context must be >= 1, found "
+                f"{self.stance_engagement_epochs} and {self.stance_engagement_context}",
+            ),
+            (
+                32 <= self.stance_engagement_max_length <= 512,
+                f"stance_engagement_max_length must be in 32..512, found {self.stance_engagement_max_length}",
+            ),
             (
                 self.stance_context_sentences >= 1,
                 f"stance_context_sentences must be >= 1, found {self.stance_context_sentences}",

@@ -13,7 +13,7 @@ from serving.backends import cpu_has_bf16
 from serving.onnx_backend import export_onnx
 from serving.package import ENCODER_DIR, FROZEN_DIR
 from serving.predictor import Predictor
-from serving.stance import StanceScorer
+from serving.stance import ENGAGEMENT_DIR, StanceScorer
 from training.metrics import report
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ def choose_stance_variant(
     """Export the stance encoder (with token types, for sentence pairs) and keep the fastest variant
     whose dev score (``score`` returns ``metric`` and the probabilities) is within ``tolerance`` of torch."""
     export_onnx(stance_dir / "encoder", quantize=True, token_types=True)
+    if (stance_dir / ENGAGEMENT_DIR / "encoder").is_dir():  # validated together: ``score`` runs both
+        export_onnx(stance_dir / ENGAGEMENT_DIR / "encoder", quantize=True, token_types=True)
     torch_f1, torch_probs = score(StanceScorer(stance_dir, backend="torch"))
     scores: dict[str, float | str] = {f"stance_dev_{metric}_torch": torch_f1}
     for variant in candidate_variants():

@@ -87,8 +87,11 @@ def stance_table(stance: StanceRun) -> str:
             cells = [f"{m[key.format(s)]:.3f}" for s in ("dev", "test")]
         lines.append(f"{title:<42}{cells[0]:>11}{cells[1]:>11}")
     salience_cut = float(stance.selection.get("stance_salience_cut", 0.0))
+    engagement_cut = float(stance.selection.get("stance_engagement_cut", 0.0))
     rule = (
-        f"salience x engaged cut {salience_cut:.2f}"
+        f"salience x engagement-model cut {engagement_cut:.2f}"
+        if engagement_cut > 0
+        else f"salience x engaged cut {salience_cut:.2f}"
         if salience_cut > 0
         else f"none cut {stance.selection['stance_none_threshold']:.2f}, "
         f"min mentions {int(stance.selection.get('stance_min_mentions', 1))}"

@@ -13,27 +13,36 @@ from dataclasses import replace
 
 import numpy as np
 
-from serving.actor_stance import candidates
+from serving.actor_stance import Candidate, candidates
 from serving.actors import ActorExtractor, names_match
 from serving.salience import FEATURES, SalienceModel, TreeSalience
 from serving.stance import StanceSettings
 from training.data import Article
 
 
-def salience_examples(
+def labelled_candidates(
     articles: Sequence[Article], extractor: ActorExtractor, settings: StanceSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows and 0/1 labels of every (extracted actor, gold topic) of the articles with topics."""
+) -> tuple[list[Candidate], np.ndarray]:
+    """Every (extracted actor, gold topic) of the articles with topics, and 0/1: the gold lists it there."""
     with_topics = [a for a in articles if a.topics]
     texts = [a.full_text() for a in with_topics]
     _, asked = candidates(texts, [a.topics for a in with_topics], extractor, replace(settings, min_mentions=1))
-    rows = np.array([c.features for c in asked], dtype=np.float64).reshape(-1, len(FEATURES))
     labels = np.array(
         [
             int(any(c.topic in g.stances and names_match(c.actor.name, g.name) for g in with_topics[c.doc].actors))
             for c in asked
-        ]
+        ],
+        dtype=np.int64,
     )
+    return asked, labels
+
+
+def salience_examples(
+    articles: Sequence[Article], extractor: ActorExtractor, settings: StanceSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and 0/1 labels of every (extracted actor, gold topic) of the articles with topics."""
+    asked, labels = labelled_candidates(articles, extractor, settings)
+    rows = np.array([c.features for c in asked], dtype=np.float64).reshape(-1, len(FEATURES))
     return rows, labels
 
 

@@ -10,21 +10,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import joblib
 import numpy as np
 
-from serving.actor_stance import candidates
+from serving.actor_stance import actor_context, candidates
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
 from serving.predictor import Predictor
-from serving.stance import SETTINGS_FILE, SPARSE_FILE, STANCE_DIR, StanceScorer, StanceSettings, pair_text
+from serving.stance import (
+    ENGAGEMENT_DIR,
+    ENGAGEMENT_LABELS,
+    SETTINGS_FILE,
+    SPARSE_FILE,
+    STANCE_DIR,
+    StanceScorer,
+    StanceSettings,
+    pair_text,
+)
 from training.config import TrainConfig
 from training.data import Corpus
 from training.finetune import use_bf16
-from training.salience import fit_salience, fit_salience_trees, salience_examples
+from training.salience import fit_salience, fit_salience_trees, labelled_candidates, salience_examples
 from training.stance import (
     StanceTraining,
     best_on_grid,
@@ -111,6 +120,10 @@ def train_actor_stance(
             fit_salience(rows, salient, cfg.stance_salience_c).save(out)
         run.metrics["stance_salience_train_candidates"] = float(len(salient))
         run.metrics["stance_salience_train_positive_share"] = float(salient.mean()) if len(salient) else 0.0
+    if cfg.stance_engagement:
+        run.metrics.update(
+            _train_engagement(cfg, corpus, extractor, settings, training, out / ENGAGEMENT_DIR, progress)
+        )
     scorer = StanceScorer(out)
     settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
     save_settings(settings, out)
@@ -119,6 +132,45 @@ def train_actor_stance(
     run.metrics.update(_gold_actor_scores(scorer, examples, pairs, labels))
     run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
     return run
+
+
+def _train_engagement(
+    cfg: TrainConfig,
+    corpus: Corpus,
+    extractor: ActorExtractor,
+    settings: StanceSettings,
+    training: StanceTraining,
+    directory: Path,
+    progress: Callable[[str], None],
+) -> dict[str, float]:
+    """Fine-tune the engagement cross-encoder on every extracted actor x gold topic of train."""
+    engagement = replace(
+        settings,
+        labels=list(ENGAGEMENT_LABELS),
+        context_sentences=cfg.stance_engagement_context,
+        max_length=cfg.stance_engagement_max_length,
+    )
+    asked, listed = labelled_candidates(corpus.splits["train"], extractor, settings)
+    pairs = [
+        engagement.pair(
+            c.actor.name, c.topic, actor_context(c.actor, engagement.context_sentences, settings.mark_actor)
+        )
+        for c in asked
+    ]
+    progress(f"fine-tuning the engagement cross-encoder on {len(pairs)} extracted actors x topics")
+    labels = [ENGAGEMENT_LABELS[0] if v else ENGAGEMENT_LABELS[1] for v in listed]
+    train_stance(
+        resolve_encoder(cfg.encoder),
+        pairs,
+        labels,
+        engagement,
+        replace(training, epochs=cfg.stance_engagement_epochs),
+        directory,
+    )
+    return {
+        "stance_engagement_train_pairs": float(len(pairs)),
+        "stance_engagement_train_engaged_share": float(listed.mean()),
+    }
 
 
 def save_settings(settings: StanceSettings, directory: Path) -> None:

@@ -4,8 +4,8 @@ Every extracted actor of every dev document with a predicted topic is asked, so 
 real share of 'none'. Chosen here: the backend variant of the stance encoder (the fastest whose best
 dev triplet F1 is within the tolerance of torch: sampled dev pairs missed a 2.4-point loss of int8
 that only shows end to end), then the decision rule: the P(none) cut with the minimum number of mentions
-of an asked actor, or (when the package has a salience model) the cut on P(salient) x (1 - P(none)),
-whichever has the better dev triplet F1.
+of an asked actor, or (when the package has a salience model) the cut on P(salient) x (1 - P(none)), or
+(when it has an engagement model) the cut on P(salient) x P(engaged), whichever has the best dev triplet F1.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from serving.actor_stance import Candidate, candidates
+from serving.actor_stance import Candidate, candidates, engagement_probability
 from serving.predictor import Predictor
 from serving.salience import keep_engaged
-from serving.stance import STANCE_DIR, StanceScorer, decide
+from serving.stance import ENGAGEMENT_DIR, STANCE_DIR, StanceScorer, decide, decide_where
 from training.data import Article
 from training.export import choose_stance_variant
 from training.stance import CUT_GRID, best_on_grid
@@ -85,9 +85,18 @@ def best_salience_cut(
     return cut, scores[cut]
 
 
+def best_engagement_cut(
+    probabilities: np.ndarray, questions: DevQuestions, labels: list[str], score: np.ndarray
+) -> tuple[float, float]:
+    """(cut on P(salient) x P(engaged), dev triplet F1) with the best F1; ties: the cut nearest 0.5."""
+    scores = {cut: _dev_f1(decide_where(probabilities, labels, score >= cut), questions) for cut in SALIENCE_GRID}
+    cut = best_on_grid(scores, 0.5)
+    return cut, scores[cut]
+
+
 @dataclass
 class Rule:
-    """The chosen decision rule and its dev triplet F1 (salience_cut 0: the P(none) cut rule)."""
+    """The chosen decision rule and its dev triplet F1 (both cuts 0: the P(none) cut rule)."""
 
     none_cut: float
     min_mentions: int
@@ -95,19 +104,29 @@ class Rule:
     f1: float
     f1_none_cut: float
     f1_salience: float
+    engagement_cut: float = 0.0
+    f1_engagement: float = -1.0
 
 
 def best_rule(scorer: StanceScorer, probabilities: np.ndarray, questions: DevQuestions) -> Rule:
-    """The better of the two rules on dev; the salience rule must beat the P(none) rule to be used."""
+    """The best of the rules on dev; a product rule must beat the ones before it to be used."""
     cut, mentions, f1 = best_setting(probabilities, questions, scorer.labels)
     rule = Rule(cut, mentions, 0.0, f1, f1, -1.0)
-    if scorer.salience is None or not questions.asked:
+    if not questions.asked or (scorer.salience is None and scorer.engagement is None):
         return rule
-    salience = scorer.salience.predict(np.array([c.features for c in questions.asked]))
-    s_cut, s_f1 = best_salience_cut(probabilities, questions, scorer.labels, salience)
-    rule.f1_salience = s_f1
-    if round(s_f1, 6) > round(f1, 6):
-        rule.salience_cut, rule.min_mentions, rule.f1 = s_cut, 1, s_f1
+    features = np.array([c.features for c in questions.asked])
+    salience = scorer.salience.predict(features) if scorer.salience is not None else np.ones(len(features))
+    if scorer.salience is not None:
+        s_cut, s_f1 = best_salience_cut(probabilities, questions, scorer.labels, salience)
+        rule.f1_salience = s_f1
+        if round(s_f1, 6) > round(f1, 6):
+            rule.salience_cut, rule.min_mentions, rule.f1 = s_cut, 1, s_f1
+    if scorer.engagement is not None:
+        score = salience * engagement_probability(scorer.engagement, questions.asked)
+        e_cut, e_f1 = best_engagement_cut(probabilities, questions, scorer.labels, score)
+        rule.f1_engagement = e_f1
+        if round(e_f1, 6) > round(rule.f1, 6):
+            rule.engagement_cut, rule.salience_cut, rule.min_mentions, rule.f1 = e_cut, 0.0, 1, e_f1
     return rule
 
 
@@ -135,12 +154,13 @@ def tune_stance_stage(
         settings.onnx_variant = str(selection["stance_onnx_variant"])
     scorer = StanceScorer(stance_dir, backend=settings.onnx_variant)
     rule = best_rule(scorer, scorer.predict_proba(questions.pairs), questions)
-    settings.none_threshold, settings.min_mentions, settings.salience_cut = (
-        rule.none_cut,
-        rule.min_mentions,
-        rule.salience_cut,
-    )
+    settings.none_threshold, settings.min_mentions = rule.none_cut, rule.min_mentions
+    settings.salience_cut, settings.engagement_cut = rule.salience_cut, rule.engagement_cut
     save_settings(settings, stance_dir)
+    if scorer.engagement is not None:  # serving's 'auto' runs the variant validated above for both encoders
+        save_settings(
+            replace(scorer.engagement.settings, onnx_variant=settings.onnx_variant), stance_dir / ENGAGEMENT_DIR
+        )
     return selection | {
         "stance_none_threshold": rule.none_cut,
         "stance_min_mentions": float(rule.min_mentions),
@@ -148,5 +168,7 @@ def tune_stance_stage(
         "stance_dev_triplet_f1_at_cut": rule.f1,
         "stance_dev_triplet_f1_none_rule": rule.f1_none_cut,
         "stance_dev_triplet_f1_salience_rule": rule.f1_salience,
+        "stance_engagement_cut": rule.engagement_cut,
+        "stance_dev_triplet_f1_engagement_rule": rule.f1_engagement,
         "stance_dev_questions": float(len(questions.pairs)),
     }
