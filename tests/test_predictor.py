@@ -138,6 +138,7 @@ def test_salience_rule_is_what_serving_applies(tiny_stance_package: Path) -> Non
     assert stage is not None and stage.scorer.salience is not None
     text = "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it."
     settings = stage.scorer.settings
+    settings.engagement_cut = 0.0  # the engagement rule, when dev chose it, comes first
     settings.salience_cut = 1.0  # a product of probabilities never reaches 1: nothing is kept
     assert predictor.predict(text)[0].actors == []
     settings.salience_cut = 1e-9  # everything asked is kept, with its likeliest engaged stance
@@ -161,6 +162,51 @@ def test_salience_rule_asks_only_candidates_that_can_pass(tiny_stance_package: P
     stage.scorer.predict_proba = lambda pairs, batch_size=32: (seen.append(len(pairs)), original(pairs))[1]  # type: ignore[method-assign]
     assert [s for s, _ in stage.decide(asked)] == expected
     assert seen == [int((salience >= settings.salience_cut).sum())] and seen[0] < len(asked)
+
+
+def test_engagement_rule_is_what_serving_applies(tiny_config, tiny_package: Path) -> None:  # type: ignore[no-untyped-def]
+    """With an engagement cut, a stance is kept iff P(salient) x P(engaged) reaches it; the engagement model
+    is asked only where P(salient) alone reaches the cut, and the stance model only about kept candidates."""
+    from serving.actor_stance import candidates, engagement_probability
+    from serving.stance import decide_where
+    from training.stance_run import train_actor_stance
+    from training.stance_tune import tune_stance_stage
+
+    cfg = TrainConfig.from_dict(tiny_config.to_dict() | {"stance_engagement": True})
+    corpus = build_corpus(cfg.data_path)
+    train_actor_stance(cfg, corpus, tiny_package, progress=lambda _m: None)
+    selection = tune_stance_stage(tiny_package, corpus.splits["dev"], cfg.onnx_tolerance, export=False)
+    assert 0 <= float(selection["stance_dev_triplet_f1_engagement_rule"]) <= 1  # the rule was tried on dev
+    predictor = Predictor.from_directory(tiny_package, backend="torch")
+    stage = predictor.actor_stance
+    assert stage is not None and stage.scorer.salience is not None and stage.scorer.engagement is not None
+    engagement = stage.scorer.engagement
+    assert engagement.labels == ["engaged", "none"] and engagement.settings.context_sentences == 3
+    text = (
+        "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it. "
+        "Roskomnadzor said it blocked the site. A Spartak fan in Moscow watched the match with Ivanov."
+    )
+    settings = stage.scorer.settings
+    _, asked = candidates([text], [["internet_control"]], stage.extractor, settings)
+    salience = stage.scorer.salience.predict(np.array([c.features for c in asked]))
+    score = salience * engagement_probability(engagement, asked)
+    assert score.shape == (len(asked),) and ((score >= 0) & (score <= salience)).all()
+    settings.engagement_cut = cut = float(np.median(score))
+    full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
+    expected = [s for s, _ in decide_where(full, settings.labels, score >= cut)]
+    seen: dict[str, list[int]] = {"stance": [], "engagement": []}
+    for name, scorer in (("stance", stage.scorer), ("engagement", engagement)):
+        original = scorer.predict_proba
+        scorer.predict_proba = (  # type: ignore[method-assign]
+            lambda pairs, batch_size=32, name=name, original=original: (seen[name].append(len(pairs)), original(pairs))[
+                1
+            ]
+        )
+    assert [s for s, _ in stage.decide(asked)] == expected
+    assert seen == {"stance": [int((score >= cut).sum())], "engagement": [int((salience >= cut).sum())]}
+    settings.engagement_cut = 1.01  # out of reach: nothing is kept, whatever the salience cut says
+    settings.salience_cut = 1e-9
+    assert predictor.predict(text)[0].actors == []
 
 
 def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
@@ -278,6 +324,13 @@ def test_the_packaged_salience_model_is_the_one_serving_applies(model: str, tiny
     assert [s for s, _ in stage.decide(asked)] == expected
 
 
+def test_without_engagement_the_package_has_no_engagement_model(tiny_stance_package: Path) -> None:
+    """stance_engagement off (the default) trains no engagement model, and dev tuning never picks its rule."""
+    assert not (tiny_stance_package / "stance" / "engagement").exists()
+    stage = Predictor.from_directory(tiny_stance_package, backend="torch").actor_stance
+    assert stage is not None and stage.scorer.engagement is None and stage.scorer.settings.engagement_cut == 0.0
+
+
 def _rule_at_median_salience(stage, text: str):  # type: ignore[no-untyped-def]
     """Sets the salience cut to the median of ``text``'s candidates (about half cannot pass) and returns the
     candidates, their salience and the decisions the rule gives when every candidate is asked."""
@@ -287,6 +340,6 @@ def _rule_at_median_salience(stage, text: str):  # type: ignore[no-untyped-def]
     settings = stage.scorer.settings
     _, asked = candidates([text], [["internet_control"]], stage.extractor, settings)
     salience = stage.scorer.salience.predict(np.array([c.features for c in asked]))
-    settings.salience_cut = float(np.median(salience))
+    settings.salience_cut, settings.engagement_cut = float(np.median(salience)), 0.0
     full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
     return asked, salience, [s for s, _ in keep_engaged(full, settings.labels, salience, settings.salience_cut)]

@@ -84,8 +84,8 @@ class TrainConfig:
     stance_salience_iterations: int = 50
     stance_salience_lr: float = 0.05  # the trees' learning rate
     # engagement cross-encoder (stance/engagement): every extracted actor x gold topic of train, engaged / none;
-    # used when its rule, P(salient) x P(engaged), wins end to end on dev
-    stance_engagement: bool = True
+    # when on, its rule, P(salient) x P(engaged), is used if it wins end to end on dev (off: BENCHMARKS, session 14)
+    stance_engagement: bool = False
     stance_engagement_epochs: int = 2
     stance_engagement_context: int = 3  # mention sentences it reads
     stance_engagement_max_length: int = 256
