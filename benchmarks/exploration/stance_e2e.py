@@ -68,6 +68,7 @@ def main(args: argparse.Namespace) -> None:
             "dev_gold_actor_macro_f1": round(run.metrics["stance_gold_actors.dev.model_macro_f1"], 4),
             "blend_weight": run.selection["stance_blend_weight"],
             **{k: v for k, v in chosen.items() if k in ("stance_salience_cut", "stance_none_threshold")},
+            **{k: round(float(v), 4) for k, v in chosen.items() if k.endswith("_rule") or k == "stance_engagement_cut"},
             **test,
             "minutes": round((time.time() - started) / 60, 1),
         }
