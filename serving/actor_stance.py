@@ -165,16 +165,20 @@ class ActorStance:
         return to_actors(len(texts), found, asked, self.decide(asked))
 
 
-def engagement_probability(model: StanceScorer, asked: Sequence[Candidate]) -> np.ndarray:
-    """P(engaged) of each candidate from an engagement cross-encoder, with its own context settings."""
-    settings = model.settings
-    pairs = [
+def engagement_pairs(settings: StanceSettings, asked: Sequence[Candidate]) -> list[tuple[str, str]]:
+    """The engagement cross-encoder's inputs (its own context size), the same in training and serving."""
+    return [
         settings.pair(c.actor.name, c.topic, actor_context(c.actor, settings.context_sentences, settings.mark_actor))
         for c in asked
     ]
-    if not pairs:
+
+
+def engagement_probability(model: StanceScorer, asked: Sequence[Candidate]) -> np.ndarray:
+    """P(engaged) of each candidate from an engagement cross-encoder."""
+    if not asked:
         return np.zeros(0)
-    return np.asarray(model.predict_proba(pairs)[:, settings.labels.index("engaged")])
+    probabilities = model.predict_proba(engagement_pairs(model.settings, asked))
+    return np.asarray(probabilities[:, model.settings.labels.index("engaged")])
 
 
 def load_actor_stance(directory: Any, backend: str = "torch") -> ActorStance | None:

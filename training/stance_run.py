@@ -16,7 +16,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from serving.actor_stance import actor_context, candidates
+from serving.actor_stance import candidates, engagement_pairs
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
 from serving.predictor import Predictor
@@ -151,12 +151,7 @@ def _train_engagement(
         max_length=cfg.stance_engagement_max_length,
     )
     asked, listed = labelled_candidates(corpus.splits["train"], extractor, settings)
-    pairs = [
-        engagement.pair(
-            c.actor.name, c.topic, actor_context(c.actor, engagement.context_sentences, settings.mark_actor)
-        )
-        for c in asked
-    ]
+    pairs = engagement_pairs(engagement, asked)
     progress(f"fine-tuning the engagement cross-encoder on {len(pairs)} extracted actors x topics")
     labels = [ENGAGEMENT_LABELS[0] if v else ENGAGEMENT_LABELS[1] for v in listed]
     train_stance(
