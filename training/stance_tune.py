@@ -17,7 +17,6 @@ import numpy as np
 
 from serving.actor_stance import Candidate, candidates, engagement_probability
 from serving.predictor import Predictor
-from serving.salience import keep_engaged
 from serving.stance import ENGAGEMENT_DIR, STANCE_DIR, StanceScorer, decide, decide_where
 from training.data import Article
 from training.export import choose_stance_variant
@@ -76,22 +75,22 @@ def best_setting(probabilities: np.ndarray, questions: DevQuestions, labels: lis
     return best
 
 
-def best_salience_cut(
-    probabilities: np.ndarray, questions: DevQuestions, labels: list[str], salience: np.ndarray
-) -> tuple[float, float]:
-    """(cut on P(salient) x (1 - P(none)), dev triplet F1) with the best F1; ties: the cut nearest 0.5."""
-    scores = {cut: _dev_f1(keep_engaged(probabilities, labels, salience, cut), questions) for cut in SALIENCE_GRID}
-    cut = best_on_grid(scores, 0.5)
-    return cut, scores[cut]
-
-
-def best_engagement_cut(
+def best_product_cut(
     probabilities: np.ndarray, questions: DevQuestions, labels: list[str], score: np.ndarray
 ) -> tuple[float, float]:
-    """(cut on P(salient) x P(engaged), dev triplet F1) with the best F1; ties: the cut nearest 0.5."""
+    """(cut on a keep score, dev triplet F1) with the best F1; ties: the cut nearest 0.5. A candidate is kept
+    (with its likeliest engaged stance) where its score reaches the cut."""
     scores = {cut: _dev_f1(decide_where(probabilities, labels, score >= cut), questions) for cut in SALIENCE_GRID}
     cut = best_on_grid(scores, 0.5)
     return cut, scores[cut]
+
+
+def best_salience_cut(
+    probabilities: np.ndarray, questions: DevQuestions, labels: list[str], salience: np.ndarray
+) -> tuple[float, float]:
+    """The best cut on P(salient) x (1 - P(none)), the score ``serving.salience.keep_engaged`` applies."""
+    engaged = 1.0 - probabilities[:, list(labels).index("none")]
+    return best_product_cut(probabilities, questions, labels, np.asarray(salience) * engaged)
 
 
 @dataclass
@@ -123,7 +122,7 @@ def best_rule(scorer: StanceScorer, probabilities: np.ndarray, questions: DevQue
             rule.salience_cut, rule.min_mentions, rule.f1 = s_cut, 1, s_f1
     if scorer.engagement is not None:
         score = salience * engagement_probability(scorer.engagement, questions.asked)
-        e_cut, e_f1 = best_engagement_cut(probabilities, questions, scorer.labels, score)
+        e_cut, e_f1 = best_product_cut(probabilities, questions, scorer.labels, score)
         rule.f1_engagement = e_f1
         if round(e_f1, 6) > round(rule.f1, 6):
             rule.engagement_cut, rule.salience_cut, rule.min_mentions, rule.f1 = e_cut, 0.0, 1, e_f1
