@@ -105,9 +105,13 @@ def test_worse_run_does_not_move_champion(tiny_config: TrainConfig) -> None:
     first = run_training(tiny_config)
     assert first["gate"].moved
     worse = TrainConfig.from_dict(
-        tiny_config.to_dict() | {"ensemble_weights": [1.0], "finetune": "none", "head_c": 1e-4}
+        tiny_config.to_dict() | {"ensemble_weights": [1.0], "finetune": "none", "head_c": 1e-4, "stance_refit": True}
     )
     second = run_training(worse)
+    stance = second["stance"]
+    assert isinstance(stance, dict)  # refitted on train + dev: dev scored before the refit, test after
+    assert stance["stance_refit_train_articles"] > 0 and 0.0 <= stance["triplets.test.model_f1"] <= 1.0
+    assert 0.0 <= stance["triplets.dev.model_f1"] <= 1.0
     gate = second["gate"]
     assert gate.new_score < gate.champion_score
     assert not gate.moved

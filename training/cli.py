@@ -111,7 +111,7 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     import mlflow
 
     from serving.predictor import Predictor
-    from training.stance_run import evaluate_end_to_end, train_actor_stance
+    from training.stance_run import evaluate_end_to_end, refit_actor_stance, train_actor_stance
     from training.stance_tune import tune_stance_stage
 
     started = time.time()
@@ -119,8 +119,17 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     progress("choosing the stance backend and the decision rule (none cut, salience or engagement) on dev end to end")
     stance.selection |= tune_stance_stage(package_dir, corpus.splits["dev"], cfg.onnx_tolerance, cfg.onnx_export)
     predictor = Predictor.from_directory(package_dir, backend="auto")
-    progress("scoring dev and test end to end")
-    stance.metrics.update(evaluate_end_to_end(predictor, corpus))
+    if cfg.stance_refit:
+        progress("scoring dev end to end")
+        stance.metrics.update(evaluate_end_to_end(predictor, corpus, ("dev",)))
+        progress("refitting the stance stage on train + dev with the choices made on dev")
+        stance.metrics.update(refit_actor_stance(cfg, corpus, package_dir, progress))
+        progress("scoring test end to end with the refitted stance stage")
+        refitted = Predictor.from_directory(package_dir, backend="auto")
+        stance.metrics.update(evaluate_end_to_end(refitted, corpus, ("test",)))
+    else:
+        progress("scoring dev and test end to end")
+        stance.metrics.update(evaluate_end_to_end(predictor, corpus))
     stance.seconds = time.time() - started
     chosen = stance.metrics | stance.selection
     mlflow.log_metrics({k: float(v) for k, v in chosen.items() if not isinstance(v, str)})

@@ -9,6 +9,7 @@ stances; model vs the same pipeline with the TF-IDF stance classifier), actor re
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 from serving.actor_stance import candidates, engagement_pairs
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
+from serving.onnx_backend import export_onnx
 from serving.predictor import Predictor
 from serving.stance import (
     ENGAGEMENT_DIR,
@@ -31,7 +33,7 @@ from serving.stance import (
     pair_text,
 )
 from training.config import TrainConfig
-from training.data import Corpus
+from training.data import Article, Corpus
 from training.finetune import use_bf16
 from training.salience import fit_salience, fit_salience_trees, labelled_candidates, salience_examples
 from training.stance import (
@@ -77,19 +79,89 @@ def train_actor_stance(
     settings = settings_from(cfg)
     progress("building actor-stance pairs (gold stances + 'none' actors)")
     examples = {
-        s: build_examples(
-            corpus.splits[s],
-            extractor,
-            settings.context_sentences,
-            cfg.stance_none_per_topic,
-            cfg.seed,
-            settings.mark_actor,
-            cfg.stance_pair_name if s == "train" else "gold",
-        )
+        s: _examples(cfg, corpus.splits[s], extractor, settings, cfg.stance_pair_name if s == "train" else "gold")
         for s in ("train", *EVAL_SPLITS)
     }
     pairs = {s: [e.pair(settings) for e in rows] for s, rows in examples.items()}
     labels = {s: [e.label for e in rows] for s, rows in examples.items()}
+    out = package_dir / STANCE_DIR
+    run.metrics.update(
+        _fit_stage(cfg, corpus.splits["train"], examples["train"], extractor, settings, out, progress, run.curve)
+    )
+    scorer = StanceScorer(out)
+    settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
+    save_settings(settings, out)
+    run.selection |= {"stance_blend_weight": settings.blend_weight, **blend_scores}
+    scorer.settings = settings
+    run.metrics.update(_gold_actor_scores(scorer, pairs["train"], labels["train"], pairs, labels, EVAL_SPLITS))
+    run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
+    return run
+
+
+def refit_actor_stance(
+    cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress: Callable[[str], None]
+) -> dict[str, float]:
+    """Retrain the stance stage on train + dev with every choice made on dev kept (blend weight, decision
+    rule and cuts, backend variant), as a final model is refitted after model selection; then measure test
+    gold-actor macro-F1 with it (and with the TF-IDF baseline, given the same articles)."""
+    out = package_dir / STANCE_DIR
+    tuned = StanceScorer(out).settings
+    engagement_dir = out / ENGAGEMENT_DIR
+    engagement = StanceScorer(engagement_dir).settings if engagement_dir.is_dir() else None
+    extractor = ActorExtractor()
+    articles = [*corpus.splits["train"], *corpus.splits["dev"]]
+    rows = _examples(cfg, articles, extractor, tuned, cfg.stance_pair_name)
+    test = _examples(cfg, corpus.splits["test"], extractor, tuned, "gold")
+    shutil.rmtree(out)  # nothing of the train-only models (ONNX files included) may survive
+    metrics = _fit_stage(cfg, articles, rows, extractor, settings_from(cfg), out, progress, [])
+    save_settings(tuned, out)
+    if engagement is not None:
+        save_settings(engagement, engagement_dir)
+    if tuned.onnx_variant.startswith("onnx"):
+        export_onnx(out / "encoder", quantize=True, token_types=True)
+        if engagement is not None:
+            export_onnx(engagement_dir / "encoder", quantize=True, token_types=True)
+    pairs = {"train": [e.pair(tuned) for e in rows], "test": [e.pair(tuned) for e in test]}
+    labels = {"train": [e.label for e in rows], "test": [e.label for e in test]}
+    scores = _gold_actor_scores(StanceScorer(out), pairs["train"], labels["train"], pairs, labels, ("test",))
+    return (
+        {f"stance_refit_{k}": v for k, v in metrics.items()}
+        | scores
+        | {
+            "stance_refit_train_articles": float(len(articles)),
+            **{f"stance_refit_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()},
+        }
+    )
+
+
+def _examples(
+    cfg: TrainConfig, articles: Sequence[Article], extractor: ActorExtractor, settings: StanceSettings, name: str
+) -> list[StanceExample]:
+    return build_examples(
+        articles,
+        extractor,
+        settings.context_sentences,
+        cfg.stance_none_per_topic,
+        cfg.seed,
+        settings.mark_actor,
+        name,
+    )
+
+
+def _fit_stage(
+    cfg: TrainConfig,
+    articles: Sequence[Article],
+    examples: Sequence[StanceExample],
+    extractor: ActorExtractor,
+    settings: StanceSettings,
+    out: Path,
+    progress: Callable[[str], None],
+    curve: list[float],
+) -> dict[str, float]:
+    """Fit every model of the stance stage on ``articles`` into ``out``: the cross-encoder on ``examples``,
+    the TF-IDF model on the same pairs, the salience model and (when configured) the engagement model."""
+    pairs = [e.pair(settings) for e in examples]
+    labels = [e.label for e in examples]
     training = StanceTraining(
         epochs=cfg.stance_epochs,
         batch_size=cfg.stance_batch_size,
@@ -99,58 +171,42 @@ def train_actor_stance(
         seed=cfg.seed,
         class_weight_power=cfg.stance_class_weight_power,
     )
-    progress(f"fine-tuning the stance cross-encoder on {len(pairs['train'])} pairs")
-    out = train_stance(
-        resolve_encoder(cfg.encoder),
-        pairs["train"],
-        labels["train"],
-        settings,
-        training,
-        package_dir / STANCE_DIR,
-        run.curve.append,
-    )
-    joblib.dump(fit_tfidf(pairs["train"], labels["train"], cfg.seed), out / SPARSE_FILE)
+    progress(f"fine-tuning the stance cross-encoder on {len(pairs)} pairs from {len(articles)} articles")
+    train_stance(resolve_encoder(cfg.encoder), pairs, labels, settings, training, out, curve.append)
+    joblib.dump(fit_tfidf(pairs, labels, cfg.seed), out / SPARSE_FILE)
+    metrics: dict[str, float] = {}
     if cfg.stance_salience:
-        progress("fitting the actor-salience model on train")
-        rows, salient = salience_examples(corpus.splits["train"], extractor, settings)
+        progress(f"fitting the actor-salience model on {len(articles)} articles")
+        rows, salient = salience_examples(articles, extractor, settings)
         if cfg.stance_salience_model == "trees":
             depth, iterations = cfg.stance_salience_depth, cfg.stance_salience_iterations
             fit_salience_trees(rows, salient, depth, iterations, cfg.stance_salience_lr, cfg.seed).save(out)
         else:
             fit_salience(rows, salient, cfg.stance_salience_c).save(out)
-        run.metrics["stance_salience_train_candidates"] = float(len(salient))
-        run.metrics["stance_salience_train_positive_share"] = float(salient.mean()) if len(salient) else 0.0
+        metrics["stance_salience_train_candidates"] = float(len(salient))
+        metrics["stance_salience_train_positive_share"] = float(salient.mean()) if len(salient) else 0.0
     if cfg.stance_engagement:
-        run.metrics.update(
-            _train_engagement(cfg, corpus, extractor, settings, training, out / ENGAGEMENT_DIR, progress)
-        )
-    scorer = StanceScorer(out)
-    settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
-    save_settings(settings, out)
-    run.selection |= {"stance_blend_weight": settings.blend_weight, **blend_scores}
-    scorer.settings = settings
-    run.metrics.update(_gold_actor_scores(scorer, examples, pairs, labels))
-    run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
-    return run
+        metrics.update(_train_engagement(cfg, articles, extractor, settings, training, out / ENGAGEMENT_DIR, progress))
+    return metrics
 
 
 def _train_engagement(
     cfg: TrainConfig,
-    corpus: Corpus,
+    articles: Sequence[Article],
     extractor: ActorExtractor,
     settings: StanceSettings,
     training: StanceTraining,
     directory: Path,
     progress: Callable[[str], None],
 ) -> dict[str, float]:
-    """Fine-tune the engagement cross-encoder on every extracted actor x gold topic of train."""
+    """Fine-tune the engagement cross-encoder on every extracted actor x gold topic of ``articles``."""
     engagement = replace(
         settings,
         labels=list(ENGAGEMENT_LABELS),
         context_sentences=cfg.stance_engagement_context,
         max_length=cfg.stance_engagement_max_length,
     )
-    asked, listed = labelled_candidates(corpus.splits["train"], extractor, settings)
+    asked, listed = labelled_candidates(articles, extractor, settings)
     pairs = engagement_pairs(engagement, asked)
     progress(f"fine-tuning the engagement cross-encoder on {len(pairs)} extracted actors x topics")
     labels = [ENGAGEMENT_LABELS[0] if v else ENGAGEMENT_LABELS[1] for v in listed]
@@ -197,20 +253,23 @@ def _label_counts(labels: Sequence[str]) -> dict[str, int]:
 
 def _gold_actor_scores(
     scorer: StanceScorer,
-    examples: dict[str, list[StanceExample]],
+    train_pairs: Sequence[tuple[str, str]],
+    train_labels: Sequence[str],
     pairs: dict[str, list[tuple[str, str]]],
     labels: dict[str, list[str]],
+    splits: Sequence[str],
 ) -> dict[str, float]:
-    """Stance macro-F1 when the actors are given: the model and TF-IDF, both choosing among engaged stances."""
-    keep_train = [i for i, label in enumerate(labels["train"]) if label != "none"]
+    """Stance macro-F1 when the actors are given: the model and TF-IDF (fitted on the model's training pairs),
+    both choosing among engaged stances."""
+    keep_train = [i for i, label in enumerate(train_labels) if label != "none"]
     out = {}
-    for split in EVAL_SPLITS:
+    for split in splits:
         keep = [i for i, label in enumerate(labels[split]) if label != "none"]
         gold = [labels[split][i] for i in keep]
         probs = scorer.predict_proba([pairs[split][i] for i in keep])
         baseline = tfidf_baseline(
-            [pairs["train"][i] for i in keep_train],
-            [labels["train"][i] for i in keep_train],
+            [train_pairs[i] for i in keep_train],
+            [train_labels[i] for i in keep_train],
             [pairs[split][i] for i in keep],
         )
         out[f"stance_gold_actors.{split}.model_macro_f1"] = _engaged_macro_f1(probs, scorer.labels, gold)
@@ -219,7 +278,7 @@ def _gold_actor_scores(
     return out
 
 
-def evaluate_end_to_end(predictor: Predictor, corpus: Corpus) -> dict[str, float]:
+def evaluate_end_to_end(predictor: Predictor, corpus: Corpus, splits: Sequence[str] = EVAL_SPLITS) -> dict[str, float]:
     """Triplet scores of the packaged predictor and of the TF-IDF pipeline; actor recall/precision.
 
     The TF-IDF pipeline's stance classifier is the package's own TF-IDF stance model (fitted on the
@@ -231,7 +290,7 @@ def evaluate_end_to_end(predictor: Predictor, corpus: Corpus) -> dict[str, float
     settings = predictor.actor_stance.scorer.settings
     sparse = predictor.actor_stance.scorer.sparse
     out: dict[str, float] = {}
-    for split in EVAL_SPLITS:
+    for split in splits:
         articles = corpus.splits[split]
         texts = [a.full_text() for a in articles]
         predictions = predictor.predict([{"id": a.id, "title": a.title, "text": a.text} for a in articles])
