@@ -11,7 +11,8 @@ import numpy as np
 from serving.stance import SETTINGS_FILE, StanceScorer
 from training.config import TrainConfig
 from training.data import build_corpus
-from training.stance_run import refit_actor_stance, save_settings
+from training.stance_refit import refit_actor_stance
+from training.stance_run import save_settings
 
 PAIRS = [
     ("Russian authorities. The actor wants tighter state control of the internet.", "Russia banned VPN services."),

@@ -111,7 +111,8 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     import mlflow
 
     from serving.predictor import Predictor
-    from training.stance_run import evaluate_end_to_end, refit_actor_stance, train_actor_stance
+    from training.stance_refit import refit_actor_stance
+    from training.stance_run import evaluate_end_to_end, train_actor_stance
     from training.stance_tune import tune_stance_stage
 
     started = time.time()

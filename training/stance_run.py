@@ -9,7 +9,6 @@ stances; model vs the same pipeline with the TF-IDF stance classifier), actor re
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -20,7 +19,6 @@ import numpy as np
 from serving.actor_stance import candidates, engagement_pairs
 from serving.actors import ActorExtractor
 from serving.encoder import resolve_encoder
-from serving.onnx_backend import export_onnx
 from serving.predictor import Predictor
 from serving.stance import (
     ENGAGEMENT_DIR,
@@ -79,62 +77,26 @@ def train_actor_stance(
     settings = settings_from(cfg)
     progress("building actor-stance pairs (gold stances + 'none' actors)")
     examples = {
-        s: _examples(cfg, corpus.splits[s], extractor, settings, cfg.stance_pair_name if s == "train" else "gold")
+        s: stance_examples(cfg, corpus.splits[s], extractor, settings, cfg.stance_pair_name if s == "train" else "gold")
         for s in ("train", *EVAL_SPLITS)
     }
     pairs = {s: [e.pair(settings) for e in rows] for s, rows in examples.items()}
     labels = {s: [e.label for e in rows] for s, rows in examples.items()}
     out = package_dir / STANCE_DIR
     run.metrics.update(
-        _fit_stage(cfg, corpus.splits["train"], examples["train"], extractor, settings, out, progress, run.curve)
+        fit_stance_stage(cfg, corpus.splits["train"], examples["train"], extractor, settings, out, progress, run.curve)
     )
     scorer = StanceScorer(out)
     settings.blend_weight, blend_scores = _choose_blend(scorer, pairs["dev"], labels["dev"], cfg.stance_blend_weights)
     save_settings(settings, out)
     run.selection |= {"stance_blend_weight": settings.blend_weight, **blend_scores}
     scorer.settings = settings
-    run.metrics.update(_gold_actor_scores(scorer, pairs["train"], labels["train"], pairs, labels, EVAL_SPLITS))
-    run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()})
+    run.metrics.update(gold_actor_scores(scorer, pairs["train"], labels["train"], pairs, labels, EVAL_SPLITS))
+    run.metrics.update({f"stance_train_pairs_{k}": float(v) for k, v in label_counts(labels["train"]).items()})
     return run
 
 
-def refit_actor_stance(
-    cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress: Callable[[str], None]
-) -> dict[str, float]:
-    """Retrain the stance stage on train + dev with every choice made on dev kept (blend weight, decision
-    rule and cuts, backend variant), as a final model is refitted after model selection; then measure test
-    gold-actor macro-F1 with it (and with the TF-IDF baseline, given the same articles)."""
-    out = package_dir / STANCE_DIR
-    tuned = StanceScorer(out).settings
-    engagement_dir = out / ENGAGEMENT_DIR
-    engagement = StanceScorer(engagement_dir).settings if engagement_dir.is_dir() else None
-    extractor = ActorExtractor()
-    articles = [*corpus.splits["train"], *corpus.splits["dev"]]
-    rows = _examples(cfg, articles, extractor, tuned, cfg.stance_pair_name)
-    test = _examples(cfg, corpus.splits["test"], extractor, tuned, "gold")
-    shutil.rmtree(out)  # nothing of the train-only models (ONNX files included) may survive
-    metrics = _fit_stage(cfg, articles, rows, extractor, settings_from(cfg), out, progress, [])
-    save_settings(tuned, out)
-    if engagement is not None:
-        save_settings(engagement, engagement_dir)
-    if tuned.onnx_variant.startswith("onnx"):
-        export_onnx(out / "encoder", quantize=True, token_types=True)
-        if engagement is not None:
-            export_onnx(engagement_dir / "encoder", quantize=True, token_types=True)
-    pairs = {"train": [e.pair(tuned) for e in rows], "test": [e.pair(tuned) for e in test]}
-    labels = {"train": [e.label for e in rows], "test": [e.label for e in test]}
-    scores = _gold_actor_scores(StanceScorer(out), pairs["train"], labels["train"], pairs, labels, ("test",))
-    return (
-        {f"stance_refit_{k}": v for k, v in metrics.items()}
-        | scores
-        | {
-            "stance_refit_train_articles": float(len(articles)),
-            **{f"stance_refit_train_pairs_{k}": float(v) for k, v in _label_counts(labels["train"]).items()},
-        }
-    )
-
-
-def _examples(
+def stance_examples(
     cfg: TrainConfig, articles: Sequence[Article], extractor: ActorExtractor, settings: StanceSettings, name: str
 ) -> list[StanceExample]:
     return build_examples(
@@ -148,7 +110,7 @@ def _examples(
     )
 
 
-def _fit_stage(
+def fit_stance_stage(
     cfg: TrainConfig,
     articles: Sequence[Article],
     examples: Sequence[StanceExample],
@@ -247,11 +209,11 @@ def _choose_blend(
     return best, {f"stance_dev_f1_blend_{w}": v for w, v in scores.items()}
 
 
-def _label_counts(labels: Sequence[str]) -> dict[str, int]:
+def label_counts(labels: Sequence[str]) -> dict[str, int]:
     return {label: sum(x == label for x in labels) for label in sorted(set(labels))}
 
 
-def _gold_actor_scores(
+def gold_actor_scores(
     scorer: StanceScorer,
     train_pairs: Sequence[tuple[str, str]],
     train_labels: Sequence[str],

@@ -30,7 +30,8 @@ from serving.predictor import Predictor  # noqa: E402
 from serving.registry import resolve_model  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.data import build_corpus  # noqa: E402
-from training.stance_run import evaluate_end_to_end, refit_actor_stance, train_actor_stance  # noqa: E402
+from training.stance_refit import refit_actor_stance  # noqa: E402
+from training.stance_run import evaluate_end_to_end, train_actor_stance  # noqa: E402
 from training.stance_tune import tune_stance_stage  # noqa: E402
 
 
