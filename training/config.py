@@ -89,8 +89,8 @@ class TrainConfig:
     stance_engagement_epochs: int = 2
     stance_engagement_context: int = 3  # mention sentences it reads
     stance_engagement_max_length: int = 256
-    # after every stance choice is made on dev, retrain the stance stage's models on train + dev and keep
-    # those choices (the dev learning curve still rises: BENCHMARKS, session 15); test is scored with the refit
+    # after every stance choice is made on dev, retrain the stance stage's models on train + dev keeping those
+    # choices; test is scored with the refit (off: on halves of dev it lost, BENCHMARKS, session 15)
     stance_refit: bool = False
     # registry
     model_name: str = "stancewatch"

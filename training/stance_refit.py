@@ -1,9 +1,9 @@
 """Refit the stance stage on train + dev once every choice has been made on dev (``stance_refit``).
 
-The dev learning curve of the stance stage still rises at the full train split (BENCHMARKS.md, session 15),
-so the final models see the dev articles too, as a model is refitted after model selection; the blend weight,
-the decision rule and its cuts, and the backend variant chosen on dev are kept. Dev numbers are therefore
-scored before the refit, test numbers after it.
+The dev learning curve of the stance stage still rises at the full train split, so this option lets the final
+models see the dev articles too, as a model is refitted after model selection; the blend weight, the decision
+rule and its cuts, and the backend variant chosen on dev are kept. Dev numbers are scored before the refit,
+test numbers after it. Off by default: on halves of dev the refit lost (BENCHMARKS.md, session 15).
 """
 
 from __future__ import annotations
