@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from serving.backends import cpu_has_bf16
 from serving.salience import load_salience
+from serving.stance_embedding import EMBEDDING_DIR, EmbeddingStance
 
 if TYPE_CHECKING:
     from serving.pair_nets import PairNet
@@ -30,6 +32,7 @@ SETTINGS_FILE = "stance.json"
 SPARSE_FILE = "sparse.joblib"
 ENGAGEMENT_DIR = "engagement"  # stance/engagement: the engagement cross-encoder (ENGAGEMENT_LABELS)
 ENGAGEMENT_LABELS = ("engaged", "none")
+PARTNERS = ("tfidf", "embedding", "both")  # the cross-encoder's blend partner (StanceSettings.partner)
 
 
 @dataclass
@@ -45,7 +48,8 @@ class StanceSettings:
     min_mentions: int = 1  # actors mentioned fewer times are not asked (chosen on dev end to end)
     salience_cut: float = 0.0  # > 0: keep P(salient) x (1 - P(none)) >= cut (salience.json); 0: the P(none) cut
     engagement_cut: float = 0.0  # > 0 (takes precedence): keep P(salient) x P(engaged) >= cut (engagement/)
-    blend_weight: float = 1.0  # weight of the cross-encoder against the TF-IDF stance model (sparse.joblib)
+    blend_weight: float = 1.0  # weight of the cross-encoder against its blend partner
+    partner: str = "tfidf"  # the blend partner: tfidf (sparse.joblib), embedding (embedding/) or both (their mean)
     onnx_variant: str = "torch"  # the ONNX variant training validated on dev ('onnx-int8', 'onnx-fp32' or 'torch')
 
     def proposition(self, topic: str) -> str:
@@ -106,8 +110,21 @@ class StanceScorer:
         sparse_path = directory / SPARSE_FILE
         self.sparse = load_sparse(sparse_path) if sparse_path.is_file() else None
         self.salience = load_salience(directory)
+        self.embedding = self._load_embedding(directory, backend)
         engagement = directory / ENGAGEMENT_DIR
         self.engagement = StanceScorer(engagement, backend) if (engagement / SETTINGS_FILE).is_file() else None
+
+    def _load_embedding(self, directory: Path, backend: str) -> EmbeddingStance | None:
+        if self.settings.partner not in PARTNERS:
+            raise ValueError(f"stance partner must be one of {PARTNERS}, found '{self.settings.partner}'")
+        if self.settings.partner == "tfidf":
+            return None
+        if not (directory / EMBEDDING_DIR).is_dir():
+            raise ValueError(
+                f"{directory} names the blend partner '{self.settings.partner}' but has no {EMBEDDING_DIR}/ model;"
+                " retrain it, or set partner to 'tfidf' in its stance.json"
+            )
+        return EmbeddingStance(directory / EMBEDDING_DIR, bf16=backend != "torch" and cpu_has_bf16())
 
     @property
     def labels(self) -> list[str]:
@@ -116,10 +133,15 @@ class StanceScorer:
     def components(
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 32
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Cross-encoder probabilities and TF-IDF probabilities (None without a sparse model)."""
+        """Cross-encoder probabilities and its blend partner's (``settings.partner``: TF-IDF, the embedding
+        model, or the mean of both); the partner's are None without a partner model or pairs."""
         dense = predict_pairs(self.net, self.tokenizer, pairs, self.settings.max_length, len(self.labels), batch_size)
-        sparse = sparse_proba(self.sparse, pairs, self.labels) if self.sparse is not None and len(pairs) else None
-        return dense, sparse
+        parts = []
+        if self.settings.partner in ("tfidf", "both") and self.sparse is not None and len(pairs):
+            parts.append(sparse_proba(self.sparse, pairs, self.labels))
+        if self.embedding is not None and len(pairs):
+            parts.append(self.embedding.predict_proba(pairs, self.labels))
+        return dense, np.mean(parts, axis=0).astype(np.float32) if parts else None
 
     def predict_proba(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         dense, sparse = self.components(pairs, batch_size)

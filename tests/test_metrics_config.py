@@ -56,6 +56,8 @@ def test_invalid_values_are_named(tmp_path: Path) -> None:
         TrainConfig(stance_class_weight_power=-1.0)
     with pytest.raises(ConfigError, match=r"stance_pair_name must be gold\|extracted, found 'canonical'"):
         TrainConfig(stance_pair_name="canonical")
+    with pytest.raises(ConfigError, match=r"stance_blend_partner must be tfidf\|embedding\|both, found 'bm25'"):
+        TrainConfig(stance_blend_partner="bm25")
     with pytest.raises(ConfigError, match=r"stance_engagement_max_length must be in 32..512, found 1024"):
         TrainConfig(stance_engagement_max_length=1024)
     with pytest.raises(ConfigError, match="stance_engagement_epochs and stance_engagement_context must be >= 1"):

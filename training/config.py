@@ -76,6 +76,9 @@ class TrainConfig:
     stance_pair_name: str = "gold"  # a gold actor's name in its training pair: gold | extracted (as serving asks)
     stance_propositions: dict[str, str] = field(default_factory=dict)
     stance_blend_weights: list[float] = field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
+    # the cross-encoder's blend partner: tfidf | embedding (LR on frozen sentence embeddings) | both (their mean)
+    stance_blend_partner: str = "tfidf"
+    stance_embedding_c: float = 1.0  # the embedding model's inverse regularisation
     # actor salience (serving/salience.py): fitted on train, used when it wins end to end on dev
     stance_salience: bool = True
     stance_salience_c: float = 1.0  # logistic model's inverse regularisation
@@ -193,6 +196,11 @@ class TrainConfig:
                 self.stance_context_sentences >= 1,
                 f"stance_context_sentences must be >= 1, found {self.stance_context_sentences}",
             ),
+            (
+                self.stance_blend_partner in ("tfidf", "embedding", "both"),
+                f"stance_blend_partner must be tfidf|embedding|both, found '{self.stance_blend_partner}'",
+            ),
+            (self.stance_embedding_c > 0, f"stance_embedding_c must be > 0, found {self.stance_embedding_c}"),
             (
                 self.stance_pair_name in ("gold", "extracted"),
                 f"stance_pair_name must be gold|extracted, found '{self.stance_pair_name}'",

@@ -1,4 +1,4 @@
-"""Fine-tuning the stance cross-encoder (``serving.stance``) and the TF-IDF stance baseline beside it.
+"""Fine-tuning the stance cross-encoder (``serving.stance``), and the TF-IDF and embedding models beside it.
 
 Sequence pairs (actor + proposition, context) -> one label of a label set; class-weighted
 cross-entropy, a higher learning rate for the new linear layer than for the encoder, warm-up then
@@ -17,7 +17,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from serving.encoder import TorchEncoder
 from serving.stance import STANCES, StanceSettings, build_net, decide, pair_text, save_net
+from serving.stance_embedding import EMBEDDING_DIR, pair_features, save_embedding_stance
 
 Pair = tuple[str, str]
 
@@ -48,6 +50,17 @@ def fit_tfidf(train: Sequence[Pair], train_labels: Sequence[str], seed: int = 13
         LogisticRegression(C=10, class_weight="balanced", max_iter=5000, random_state=seed),
     )
     return model.fit([pair_text(p) for p in train], list(train_labels))
+
+
+def fit_embedding_stance(
+    base: str, pairs: Sequence[Pair], labels: Sequence[str], c: float, seed: int, stance_dir: Path
+) -> Path:
+    """Fit the embedding stance model (``serving.stance_embedding``) on frozen ``base`` features of the pairs
+    and store it, with the unchanged encoder, in ``stance_dir/embedding``."""
+    encoder = TorchEncoder(base, bf16=False)
+    features = pair_features(encoder, pairs)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=seed)
+    return save_embedding_stance(encoder, model.fit(features, list(labels)), stance_dir / EMBEDDING_DIR)
 
 
 def tfidf_baseline(

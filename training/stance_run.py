@@ -37,6 +37,7 @@ from training.salience import fit_salience, fit_salience_trees, labelled_candida
 from training.stance import (
     StanceTraining,
     best_on_grid,
+    fit_embedding_stance,
     fit_tfidf,
     stance_macro_f1,
     tfidf_baseline,
@@ -65,6 +66,7 @@ def settings_from(cfg: TrainConfig) -> StanceSettings:
         max_length=cfg.stance_max_length,
         context_sentences=cfg.stance_context_sentences,
         mark_actor=cfg.stance_mark_actor,
+        partner=cfg.stance_blend_partner,
     )
 
 
@@ -136,6 +138,9 @@ def fit_stance_stage(
     progress(f"fine-tuning the stance cross-encoder on {len(pairs)} pairs from {len(articles)} articles")
     train_stance(resolve_encoder(cfg.encoder), pairs, labels, settings, training, out, curve.append)
     joblib.dump(fit_tfidf(pairs, labels, cfg.seed), out / SPARSE_FILE)
+    if settings.partner != "tfidf":
+        progress("fitting the stance model on frozen sentence embeddings")
+        fit_embedding_stance(resolve_encoder(cfg.encoder), pairs, labels, cfg.stance_embedding_c, cfg.seed, out)
     metrics: dict[str, float] = {}
     if cfg.stance_salience:
         progress(f"fitting the actor-salience model on {len(articles)} articles")
