@@ -25,6 +25,7 @@ def test_fast_config_on_real_corpus_meets_floors(tmp_path: Path, seed_article: d
             f"artifact_root={tmp_path / 'artifacts'}",
             "stance=true",
             "stance_epochs=2",
+            "stance_blend_partner=both",  # the default recipe's partner: TF-IDF and the embedding model
         ],
     )
     summary = run_training(cfg)

@@ -97,7 +97,7 @@ def stance_table(stance: StanceRun) -> str:
         f"min mentions {int(stance.selection.get('stance_min_mentions', 1))}"
     )
     lines.append(
-        f"(chosen on dev: TF-IDF blend weight {stance.selection['stance_blend_weight']:.2f}, {rule}, "
+        f"(chosen on dev: cross-encoder weight vs its partner {stance.selection['stance_blend_weight']:.2f}, {rule}, "
         f"backend {stance.selection.get('stance_onnx_variant', 'torch')}; {stance.seconds / 60:.1f} min)"
     )
     return "\n".join(lines)

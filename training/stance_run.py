@@ -204,7 +204,8 @@ def _engaged_macro_f1(probabilities: np.ndarray, labels: Sequence[str], gold: Se
 def _choose_blend(
     scorer: StanceScorer, pairs: Sequence[tuple[str, str]], labels: Sequence[str], weights: Sequence[float]
 ) -> tuple[float, dict[str, float]]:
-    """The cross-encoder/TF-IDF blend weight with the best dev macro-F1 on gold actors (ties: nearest 0.5)."""
+    """The cross-encoder weight against its blend partner (TF-IDF, embedding model or both) with the best dev
+    macro-F1 on gold actors (ties: nearest 0.5)."""
     keep = [i for i, label in enumerate(labels) if label != "none"]
     dense, sparse = scorer.components([pairs[i] for i in keep])
     assert sparse is not None
