@@ -98,6 +98,19 @@ def train_actor_stance(
     return run
 
 
+def stance_training(cfg: TrainConfig) -> StanceTraining:
+    """The cross-encoder's optimisation settings of a config."""
+    return StanceTraining(
+        epochs=cfg.stance_epochs,
+        batch_size=cfg.stance_batch_size,
+        lr=cfg.stance_lr,
+        head_lr=cfg.stance_head_lr,
+        bf16=use_bf16(cfg.bf16),
+        seed=cfg.seed,
+        class_weight_power=cfg.stance_class_weight_power,
+    )
+
+
 def stance_examples(
     cfg: TrainConfig, articles: Sequence[Article], extractor: ActorExtractor, settings: StanceSettings, name: str
 ) -> list[StanceExample]:
@@ -126,15 +139,7 @@ def fit_stance_stage(
     the TF-IDF model on the same pairs, the salience model and (when configured) the engagement model."""
     pairs = [e.pair(settings) for e in examples]
     labels = [e.label for e in examples]
-    training = StanceTraining(
-        epochs=cfg.stance_epochs,
-        batch_size=cfg.stance_batch_size,
-        lr=cfg.stance_lr,
-        head_lr=cfg.stance_head_lr,
-        bf16=use_bf16(cfg.bf16),
-        seed=cfg.seed,
-        class_weight_power=cfg.stance_class_weight_power,
-    )
+    training = stance_training(cfg)
     progress(f"fine-tuning the stance cross-encoder on {len(pairs)} pairs from {len(articles)} articles")
     train_stance(resolve_encoder(cfg.encoder), pairs, labels, settings, training, out, curve.append)
     joblib.dump(fit_tfidf(pairs, labels, cfg.seed), out / SPARSE_FILE)

@@ -33,9 +33,8 @@ from serving.encoder import TorchEncoder, default_encoder_path, resolve_encoder 
 from serving.stance import StanceScorer, sparse_proba  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.data import build_corpus  # noqa: E402
-from training.finetune import use_bf16  # noqa: E402
-from training.stance import StanceTraining, fit_tfidf, train_stance  # noqa: E402
-from training.stance_run import settings_from, stance_examples  # noqa: E402
+from training.stance import fit_tfidf, train_stance  # noqa: E402
+from training.stance_run import settings_from, stance_examples, stance_training  # noqa: E402
 
 
 def main(args: argparse.Namespace) -> None:
@@ -51,15 +50,7 @@ def main(args: argparse.Namespace) -> None:
     x = features(TorchEncoder(default_encoder_path(), bf16=True), pairs)
     label_set = list(settings.labels)
     counts = Counter(g for g, y in zip(groups, labels, strict=True) if y != "none")
-    training = StanceTraining(
-        epochs=cfg.stance_epochs,
-        batch_size=cfg.stance_batch_size,
-        lr=cfg.stance_lr,
-        head_lr=cfg.stance_head_lr,
-        bf16=use_bf16(cfg.bf16),
-        seed=cfg.seed,
-        class_weight_power=cfg.stance_class_weight_power,
-    )
+    training = stance_training(cfg)
     for source, n in counts.most_common():
         if n < 30 or (args.sources and source not in args.sources):
             continue
