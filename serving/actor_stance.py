@@ -7,6 +7,8 @@ When the package has an engagement cross-encoder (``stance/engagement``: is this
 presents as engaging with this topic? trained on every extracted actor of the train articles) and dev
 chose it, a stance is kept when P(salient) x P(engaged) reaches the dev-chosen cut; with a salience model
 (``serving/salience.py``) alone, when P(salient) x (1 - P(none)) does; otherwise when P(none) is below its cut.
+When dev chose a cap (``max_actors``), at most that many actors per document and topic are kept: those with
+the highest keep score.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from serving.actors import ActorExtractor, ExtractedActor
-from serving.salience import actor_features, keep_engaged
+from serving.salience import actor_features, cap_per_group
 from serving.schema import Actor, ActorTopicStance
 from serving.stance import StanceScorer, StanceSettings, decide, decide_where
 
@@ -117,7 +119,8 @@ class ActorStance:
 
     def decide(self, asked: Sequence[Candidate]) -> list[tuple[str, float]]:
         """The package's rule, the first that applies: the engagement product when it has an engagement
-        model and a cut; the salience product when it has a salience model and a cut; else P(none).
+        model and a cut; the salience product when it has a salience model and a cut; else P(none). With
+        ``max_actors``, only that many kept actors per document and topic, those with the highest keep score.
 
         Both products are at most P(salient): a candidate whose salience is below the cut is 'none'
         whatever the other models say, so they are not asked (exact); nor is the stance model asked
@@ -125,18 +128,33 @@ class ActorStance:
         """
         settings = self.scorer.settings
         pairs = [settings.pair(c.actor.name, c.topic, c.context) for c in asked]
+        if "none" not in settings.labels:
+            return decide(self.scorer.predict_proba(pairs), settings.labels, settings.none_threshold)
+        probabilities, score, keep = self._keep_scores(asked, pairs)
+        keep = cap_per_group([(c.doc, c.topic) for c in asked], score, keep, settings.max_actors)
+        return decide_where(probabilities, settings.labels, keep)
+
+    def _keep_scores(
+        self, asked: Sequence[Candidate], pairs: Sequence[tuple[str, str]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stance probabilities, each candidate's keep score under the package's rule, and whether it is kept."""
+        settings = self.scorer.settings
+        none = settings.labels.index("none")
         if self.scorer.engagement is not None and settings.engagement_cut > 0:
-            keep = self.engaged(asked)
-            return decide_where(self._ask(pairs, keep), settings.labels, keep)
+            score = self.engagement_score(asked)
+            keep = score >= settings.engagement_cut
+            return self._ask(pairs, keep), score, keep
         if self.scorer.salience is None or settings.salience_cut <= 0:
             probabilities = self.scorer.predict_proba(pairs) if pairs else np.zeros((0, len(settings.labels)))
-            return decide(probabilities, settings.labels, settings.none_threshold)
+            return probabilities, 1.0 - probabilities[:, none], probabilities[:, none] < settings.none_threshold
         salience = self.scorer.salience.predict(np.array([c.features for c in asked])) if asked else np.zeros(0)
         probabilities = self._ask(pairs, salience >= settings.salience_cut)
-        return keep_engaged(probabilities, settings.labels, salience, settings.salience_cut)
+        score = salience * (1.0 - probabilities[:, none])
+        return probabilities, score, score >= settings.salience_cut
 
-    def engaged(self, asked: Sequence[Candidate]) -> np.ndarray:
-        """Per candidate: P(salient) x P(engaged) >= the engagement cut (P(salient) = 1 without trees)."""
+    def engagement_score(self, asked: Sequence[Candidate]) -> np.ndarray:
+        """Per candidate: P(salient) x P(engaged) (P(salient) = 1 without trees; 0 where salience is under
+        the engagement cut, which the product cannot reach)."""
         cut = self.scorer.settings.engagement_cut
         salience = (
             self.scorer.salience.predict(np.array([c.features for c in asked]))
@@ -148,7 +166,7 @@ class ActorStance:
         if len(ask) and self.scorer.engagement is not None:
             engaged = engagement_probability(self.scorer.engagement, [asked[int(i)] for i in ask])
             score[ask] = salience[ask] * engaged
-        return np.asarray(score >= cut)
+        return score
 
     def _ask(self, pairs: Sequence[tuple[str, str]], mask: np.ndarray) -> np.ndarray:
         """Stance probabilities for the pairs under ``mask``; the other rows are P(none) = 1, not asked."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -150,3 +150,19 @@ def keep_engaged(
 
     engaged_probability = 1.0 - probabilities[:, list(labels).index("none")]
     return decide_where(probabilities, labels, np.asarray(salience) * engaged_probability >= cut)
+
+
+def cap_per_group(groups: Sequence[Hashable], score: np.ndarray, keep: np.ndarray, cap: int) -> np.ndarray:
+    """``keep`` with at most ``cap`` rows per group (a document and topic): those with the highest ``score``,
+    ties to the earlier row; ``cap`` 0 keeps ``keep`` as it is."""
+    keep = np.asarray(keep, dtype=bool).copy()
+    if cap <= 0:
+        return keep
+    rows: dict[Hashable, list[int]] = {}
+    for i in np.flatnonzero(keep):
+        rows.setdefault(groups[int(i)], []).append(int(i))
+    for members in rows.values():
+        if len(members) > cap:
+            ranked = sorted(members, key=lambda i: (-float(score[i]), i))
+            keep[ranked[cap:]] = False
+    return keep

@@ -48,6 +48,7 @@ class StanceSettings:
     min_mentions: int = 1  # actors mentioned fewer times are not asked (chosen on dev end to end)
     salience_cut: float = 0.0  # > 0: keep P(salient) x (1 - P(none)) >= cut (salience.json); 0: the P(none) cut
     engagement_cut: float = 0.0  # > 0 (takes precedence): keep P(salient) x P(engaged) >= cut (engagement/)
+    max_actors: int = 0  # > 0: per document and topic, only the kept actors with the highest keep scores (dev)
     blend_weight: float = 1.0  # weight of the cross-encoder against its blend partner
     partner: str = "tfidf"  # the blend partner: tfidf (sparse.joblib), embedding (embedding/) or both (their mean)
     onnx_variant: str = "torch"  # the ONNX variant training validated on dev ('onnx-int8', 'onnx-fp32' or 'torch')

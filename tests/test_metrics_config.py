@@ -58,6 +58,10 @@ def test_invalid_values_are_named(tmp_path: Path) -> None:
         TrainConfig(stance_pair_name="canonical")
     with pytest.raises(ConfigError, match=r"stance_blend_partner must be tfidf\|embedding\|both, found 'bm25'"):
         TrainConfig(stance_blend_partner="bm25")
+    with pytest.raises(ConfigError, match=r"stance_max_actors_grid must be .*found \[0, -1\]"):
+        TrainConfig(stance_max_actors_grid=[0, -1])
+    with pytest.raises(ConfigError, match=r"stance_max_actors_grid must be .*found \[\]"):
+        TrainConfig(stance_max_actors_grid=[])
     with pytest.raises(ConfigError, match=r"stance_engagement_max_length must be in 32..512, found 1024"):
         TrainConfig(stance_engagement_max_length=1024)
     with pytest.raises(ConfigError, match="stance_engagement_epochs and stance_engagement_context must be >= 1"):

@@ -164,6 +164,45 @@ def test_salience_rule_asks_only_candidates_that_can_pass(tiny_stance_package: P
     assert seen == [int((salience >= settings.salience_cut).sum())] and seen[0] < len(asked)
 
 
+def test_max_actors_caps_the_kept_actors_per_document_and_topic(tiny_stance_package: Path) -> None:
+    """With max_actors, serving keeps at most that many actors per document and topic, those with the highest
+    P(salient) x (1 - P(none)); the others keep the rule's decisions; 0 means no cap."""
+    stage = Predictor.from_directory(tiny_stance_package, backend="torch").actor_stance
+    assert stage is not None and stage.scorer.salience is not None
+    text = (
+        "Russian authorities defended the ban on VPN services, while Kremlin critics condemned it. "
+        "Roskomnadzor said it blocked the site. Ivanov and Petrov in Moscow criticised Roskomnadzor."
+    )
+    asked, salience, _ = _rule_at_median_salience(stage, text)
+    stage.scorer.settings.salience_cut = 0.02  # nearly every candidate passes
+    uncapped = [s for s, _ in stage.decide(asked)]
+    assert sum(s != "none" for s in uncapped) >= 2
+    settings = stage.scorer.settings
+    full = stage.scorer.predict_proba([settings.pair(c.actor.name, c.topic, c.context) for c in asked])
+    score = salience * (1.0 - full[:, settings.labels.index("none")])
+    settings.max_actors = 1
+    capped = [s for s, _ in stage.decide(asked)]
+    kept = [i for i, s in enumerate(capped) if s != "none"]
+    assert kept == [int(np.argmax(np.where([s != "none" for s in uncapped], score, -1.0)))]
+    assert capped[kept[0]] == uncapped[kept[0]]
+
+
+def test_dev_tuning_chooses_the_cap_from_the_grid(tiny_config, tiny_stance_package: Path) -> None:  # type: ignore[no-untyped-def]
+    """The cap is chosen with the cut on dev from the grid (0, no cap, included: the dev F1 cannot fall) and
+    saved in the package's stance settings, which serving reads."""
+    from training.stance_tune import tune_stance_stage
+
+    corpus = build_corpus(tiny_config.data_path)
+    plain = tune_stance_stage(tiny_stance_package, corpus.splits["dev"], tiny_config.onnx_tolerance, export=False)
+    capped = tune_stance_stage(
+        tiny_stance_package, corpus.splits["dev"], tiny_config.onnx_tolerance, export=False, caps=(0, 1, 2)
+    )
+    assert plain["stance_max_actors"] == 0.0 and capped["stance_max_actors"] in (0.0, 1.0, 2.0)
+    assert float(capped["stance_dev_triplet_f1_at_cut"]) >= float(plain["stance_dev_triplet_f1_at_cut"])
+    stage = Predictor.from_directory(tiny_stance_package, backend="torch").actor_stance
+    assert stage is not None and stage.scorer.settings.max_actors == int(capped["stance_max_actors"])
+
+
 def test_engagement_rule_is_what_serving_applies(tiny_config, tiny_package: Path) -> None:  # type: ignore[no-untyped-def]
     """With an engagement cut, a stance is kept iff P(salient) x P(engaged) reaches it; the engagement model
     is asked only where P(salient) alone reaches the cut, and the stance model only about kept candidates."""

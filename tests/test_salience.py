@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from serving.actors import ExtractedActor, Mention
-from serving.salience import FEATURES, SalienceModel, TreeSalience, actor_features, keep_engaged, load_salience
+from serving.salience import (
+    FEATURES,
+    SalienceModel,
+    TreeSalience,
+    actor_features,
+    cap_per_group,
+    keep_engaged,
+    load_salience,
+)
 from training.salience import fit_salience, fit_salience_trees
 
 TEXT = 'Guo Shengkun urged tighter control. Guo said "external forces" act. A Spartak fan watched. ' * 2
@@ -81,3 +89,15 @@ def test_keep_engaged_multiplies_salience_by_the_engaged_probability() -> None:
     assert [s for s, _ in decided] == ["favor", "none", "none"]
     assert decided[0][1] == pytest.approx(0.6) and decided[1][1] == pytest.approx(0.2)
     assert [s for s, _ in keep_engaged(probs, labels, salience, 0.3)] == ["favor", "none", "against"]
+
+
+def test_cap_per_group_keeps_the_highest_scores_of_each_group() -> None:
+    groups = [(0, "ic"), (0, "ic"), (0, "ic"), (0, "fi"), (1, "ic"), (1, "ic")]
+    score = np.array([0.5, 0.9, 0.7, 0.2, 0.6, 0.6])
+    keep = np.array([True, True, True, True, True, False])
+    assert cap_per_group(groups, score, keep, 2).tolist() == [False, True, True, True, True, False]
+    assert cap_per_group(groups, score, keep, 1).tolist() == [False, True, False, True, True, False]
+    assert cap_per_group(groups, score, keep, 0).tolist() == keep.tolist()  # 0: no cap
+    tied = cap_per_group([(0, "ic")] * 3, np.array([0.5, 0.5, 0.5]), np.ones(3, dtype=bool), 2)
+    assert tied.tolist() == [True, True, False]  # ties go to the earlier row
+    assert keep.tolist() == [True, True, True, True, True, False]  # the input is not changed

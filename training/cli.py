@@ -118,7 +118,9 @@ def _train_stance(cfg: TrainConfig, corpus: Corpus, package_dir: Path, progress:
     started = time.time()
     stance = train_actor_stance(cfg, corpus, package_dir, progress)
     progress("choosing the stance backend and the decision rule (none cut, salience or engagement) on dev end to end")
-    stance.selection |= tune_stance_stage(package_dir, corpus.splits["dev"], cfg.onnx_tolerance, cfg.onnx_export)
+    stance.selection |= tune_stance_stage(
+        package_dir, corpus.splits["dev"], cfg.onnx_tolerance, cfg.onnx_export, cfg.stance_max_actors_grid
+    )
     predictor = Predictor.from_directory(package_dir, backend="auto")
     if cfg.stance_refit:
         progress("scoring dev end to end")

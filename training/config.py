@@ -86,6 +86,8 @@ class TrainConfig:
     stance_salience_depth: int = 3
     stance_salience_iterations: int = 50
     stance_salience_lr: float = 0.05  # the trees' learning rate
+    # caps on the actors kept per document and topic that dev may choose with the salience rule (0 = no cap)
+    stance_max_actors_grid: list[int] = field(default_factory=lambda: [0])
     # engagement cross-encoder (stance/engagement): every extracted actor x gold topic of train, engaged / none;
     # when on, its rule, P(salient) x P(engaged), is used if it wins end to end on dev (off: BENCHMARKS, session 14)
     stance_engagement: bool = False
@@ -182,6 +184,12 @@ class TrainConfig:
                 f"{self.stance_salience_depth} and {self.stance_salience_iterations}",
             ),
             (self.stance_salience_lr > 0, f"stance_salience_lr must be > 0, found {self.stance_salience_lr}"),
+            (
+                bool(self.stance_max_actors_grid)
+                and all(isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in self.stance_max_actors_grid),
+                "stance_max_actors_grid must be a non-empty list of whole numbers >= 0 (0 = no cap), "
+                f"found {self.stance_max_actors_grid}",
+            ),
             (self.stance_max_length >= 32, f"stance_max_length must be >= 32, found {self.stance_max_length}"),
             (
                 self.stance_engagement_epochs >= 1 and self.stance_engagement_context >= 1,

@@ -96,6 +96,8 @@ def stance_table(stance: StanceRun) -> str:
         else f"none cut {stance.selection['stance_none_threshold']:.2f}, "
         f"min mentions {int(stance.selection.get('stance_min_mentions', 1))}"
     )
+    cap = int(stance.selection.get("stance_max_actors", 0))
+    rule += f", at most {cap} actors per document and topic" if cap else ""
     lines.append(
         f"(chosen on dev: cross-encoder weight vs its partner {stance.selection['stance_blend_weight']:.2f}, {rule}, "
         f"backend {stance.selection.get('stance_onnx_variant', 'torch')}; {stance.seconds / 60:.1f} min)"

@@ -5,11 +5,14 @@ real share of 'none'. Chosen here: the backend variant of the stance encoder (th
 dev triplet F1 is within the tolerance of torch: sampled dev pairs missed a 2.4-point loss of int8
 that only shows end to end), then the decision rule: the P(none) cut with the minimum number of mentions
 of an asked actor, or (when the package has a salience model) the cut on P(salient) x (1 - P(none)), or
-(when it has an engagement model) the cut on P(salient) x P(engaged), whichever has the best dev triplet F1.
+(when it has an engagement model) the cut on P(salient) x P(engaged), whichever has the best dev triplet F1;
+the two product rules may also cap the actors kept per document and topic (config
+``stance_max_actors_grid``; 0 = no cap, preferred on ties).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +20,7 @@ import numpy as np
 
 from serving.actor_stance import Candidate, candidates, engagement_probability
 from serving.predictor import Predictor
+from serving.salience import cap_per_group
 from serving.stance import ENGAGEMENT_DIR, STANCE_DIR, StanceScorer, decide, decide_where
 from training.data import Article
 from training.export import choose_stance_variant
@@ -76,21 +80,41 @@ def best_setting(probabilities: np.ndarray, questions: DevQuestions, labels: lis
 
 
 def best_product_cut(
-    probabilities: np.ndarray, questions: DevQuestions, labels: list[str], score: np.ndarray
-) -> tuple[float, float]:
-    """(cut on a keep score, dev triplet F1) with the best F1; ties: the cut nearest 0.5. A candidate is kept
-    (with its likeliest engaged stance) where its score reaches the cut."""
-    scores = {cut: _dev_f1(decide_where(probabilities, labels, score >= cut), questions) for cut in SALIENCE_GRID}
-    cut = best_on_grid(scores, 0.5)
-    return cut, scores[cut]
+    probabilities: np.ndarray,
+    questions: DevQuestions,
+    labels: list[str],
+    score: np.ndarray,
+    caps: Sequence[int] = (0,),
+) -> tuple[float, int, float]:
+    """(cut on a keep score, cap, dev triplet F1) with the best F1. A candidate is kept (with its likeliest
+    engaged stance) where its score reaches the cut; with a cap > 0 at most that many per document and
+    topic, the highest scores (``serving.salience.cap_per_group``). Ties: the earlier cap in ``caps``, then
+    the cut nearest 0.5."""
+    groups = [(c.doc, c.topic) for c in questions.asked]
+    best: tuple[float, int, float] = (0.5, 0, -1.0)
+    for cap in caps:
+        scores = {
+            cut: _dev_f1(
+                decide_where(probabilities, labels, cap_per_group(groups, score, score >= cut, cap)), questions
+            )
+            for cut in SALIENCE_GRID
+        }
+        cut = best_on_grid(scores, 0.5)
+        if round(scores[cut], 6) > round(best[2], 6):
+            best = (cut, cap, scores[cut])
+    return best
 
 
 def best_salience_cut(
-    probabilities: np.ndarray, questions: DevQuestions, labels: list[str], salience: np.ndarray
-) -> tuple[float, float]:
-    """The best cut on P(salient) x (1 - P(none)), the score ``serving.salience.keep_engaged`` applies."""
+    probabilities: np.ndarray,
+    questions: DevQuestions,
+    labels: list[str],
+    salience: np.ndarray,
+    caps: Sequence[int] = (0,),
+) -> tuple[float, int, float]:
+    """The best cut (and cap) on P(salient) x (1 - P(none)), the keep score of the salience rule."""
     engaged = 1.0 - probabilities[:, list(labels).index("none")]
-    return best_product_cut(probabilities, questions, labels, np.asarray(salience) * engaged)
+    return best_product_cut(probabilities, questions, labels, np.asarray(salience) * engaged, caps)
 
 
 @dataclass
@@ -105,10 +129,14 @@ class Rule:
     f1_salience: float
     engagement_cut: float = 0.0
     f1_engagement: float = -1.0
+    max_actors: int = 0
 
 
-def best_rule(scorer: StanceScorer, probabilities: np.ndarray, questions: DevQuestions) -> Rule:
-    """The best of the rules on dev; a product rule must beat the ones before it to be used."""
+def best_rule(
+    scorer: StanceScorer, probabilities: np.ndarray, questions: DevQuestions, caps: Sequence[int] = (0,)
+) -> Rule:
+    """The best of the rules on dev; a product rule must beat the ones before it to be used; the product
+    rules may cap the actors per document and topic (``caps``, 0 = no cap)."""
     cut, mentions, f1 = best_setting(probabilities, questions, scorer.labels)
     rule = Rule(cut, mentions, 0.0, f1, f1, -1.0)
     if not questions.asked or (scorer.salience is None and scorer.engagement is None):
@@ -116,24 +144,26 @@ def best_rule(scorer: StanceScorer, probabilities: np.ndarray, questions: DevQue
     features = np.array([c.features for c in questions.asked])
     salience = scorer.salience.predict(features) if scorer.salience is not None else np.ones(len(features))
     if scorer.salience is not None:
-        s_cut, s_f1 = best_salience_cut(probabilities, questions, scorer.labels, salience)
+        s_cut, s_cap, s_f1 = best_salience_cut(probabilities, questions, scorer.labels, salience, caps)
         rule.f1_salience = s_f1
         if round(s_f1, 6) > round(f1, 6):
-            rule.salience_cut, rule.min_mentions, rule.f1 = s_cut, 1, s_f1
+            rule.salience_cut, rule.max_actors, rule.min_mentions, rule.f1 = s_cut, s_cap, 1, s_f1
     if scorer.engagement is not None:
         score = salience * engagement_probability(scorer.engagement, questions.asked)
-        e_cut, e_f1 = best_product_cut(probabilities, questions, scorer.labels, score)
+        e_cut, e_cap, e_f1 = best_product_cut(probabilities, questions, scorer.labels, score, caps)
         rule.f1_engagement = e_f1
         if round(e_f1, 6) > round(rule.f1, 6):
-            rule.engagement_cut, rule.salience_cut, rule.min_mentions, rule.f1 = e_cut, 0.0, 1, e_f1
+            rule.engagement_cut, rule.salience_cut, rule.max_actors = e_cut, 0.0, e_cap
+            rule.min_mentions, rule.f1 = 1, e_f1
     return rule
 
 
 def tune_stance_stage(
-    package_dir: Path, articles: list[Article], tolerance: float, export: bool
+    package_dir: Path, articles: list[Article], tolerance: float, export: bool, caps: Sequence[int] = (0,)
 ) -> dict[str, float | str]:
-    """Choose the stance backend variant (when ``export``), the 'none' cut and the minimum mentions on
-    dev; save them in the package's stance settings; return every choice and score for MLflow."""
+    """Choose the stance backend variant (when ``export``), the decision rule with its cuts, the minimum
+    mentions and the cap on actors per document and topic (from ``caps``) on dev; save them in the
+    package's stance settings; return every choice and score for MLflow."""
     from training.stance_run import save_settings
 
     predictor = Predictor.from_directory(package_dir, backend="auto")
@@ -145,15 +175,19 @@ def tune_stance_stage(
 
     def end_to_end(scorer: StanceScorer) -> tuple[float, np.ndarray]:
         probabilities = scorer.predict_proba(questions.pairs)
-        return best_rule(scorer, probabilities, questions).f1, probabilities
+        return best_rule(scorer, probabilities, questions, caps).f1, probabilities
 
     selection: dict[str, float | str] = {}
     if export:
         selection = choose_stance_variant(stance_dir, end_to_end, tolerance)
         settings.onnx_variant = str(selection["stance_onnx_variant"])
     scorer = StanceScorer(stance_dir, backend=settings.onnx_variant)
-    rule = best_rule(scorer, scorer.predict_proba(questions.pairs), questions)
-    settings.none_threshold, settings.min_mentions = rule.none_cut, rule.min_mentions
+    rule = best_rule(scorer, scorer.predict_proba(questions.pairs), questions, caps)
+    settings.none_threshold, settings.min_mentions, settings.max_actors = (
+        rule.none_cut,
+        rule.min_mentions,
+        rule.max_actors,
+    )
     settings.salience_cut, settings.engagement_cut = rule.salience_cut, rule.engagement_cut
     save_settings(settings, stance_dir)
     if scorer.engagement is not None:  # serving's 'auto' runs the variant validated above for both encoders
@@ -164,6 +198,7 @@ def tune_stance_stage(
         "stance_none_threshold": rule.none_cut,
         "stance_min_mentions": float(rule.min_mentions),
         "stance_salience_cut": rule.salience_cut,
+        "stance_max_actors": float(rule.max_actors),
         "stance_dev_triplet_f1_at_cut": rule.f1,
         "stance_dev_triplet_f1_none_rule": rule.f1_none_cut,
         "stance_dev_triplet_f1_salience_rule": rule.f1_salience,

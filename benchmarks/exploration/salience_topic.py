@@ -82,7 +82,7 @@ def main() -> None:
                 x = np.hstack([x, topic_rows(predictor, q.asked, corpus.labels)])
             salience = model.predict(x)
             if split == "dev":
-                cut, f1 = best_salience_cut(probs[split], q, stage.scorer.labels, salience)
+                cut, _, f1 = best_salience_cut(probs[split], q, stage.scorer.labels, salience)
             else:
                 f1 = _dev_f1(keep_engaged(probs[split], stage.scorer.labels, salience, cut), q)
             row |= {f"{split}_triplet_f1": round(f1, 4), "cut": cut}

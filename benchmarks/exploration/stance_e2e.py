@@ -56,7 +56,9 @@ def main(args: argparse.Namespace) -> None:
             package = Path(tmp) / "pkg"
             shutil.copytree(find_package(Path(local)), package, ignore=shutil.ignore_patterns("stance"))
             run = train_actor_stance(cfg, corpus, package, progress=lambda _m: None)
-            chosen = tune_stance_stage(package, corpus.splits["dev"], cfg.onnx_tolerance, export=False)
+            chosen = tune_stance_stage(
+                package, corpus.splits["dev"], cfg.onnx_tolerance, export=False, caps=cfg.stance_max_actors_grid
+            )
             if cfg.stance_refit:  # dev numbers above are the train-only model's; test is the refit's
                 run.metrics |= refit_actor_stance(cfg, corpus, package, progress=lambda _m: None)
             if args.keep:
@@ -71,7 +73,7 @@ def main(args: argparse.Namespace) -> None:
             "dev_triplet_f1": round(float(chosen["stance_dev_triplet_f1_at_cut"]), 4),
             "dev_gold_actor_macro_f1": round(run.metrics["stance_gold_actors.dev.model_macro_f1"], 4),
             "blend_weight": run.selection["stance_blend_weight"],
-            **{k: v for k, v in chosen.items() if k in ("stance_salience_cut", "stance_none_threshold")},
+            **{k: v for k, v in chosen.items() if k in ("stance_salience_cut", "stance_none_threshold", "stance_max_actors")},
             **{k: round(float(v), 4) for k, v in chosen.items() if k.endswith("_rule") or k == "stance_engagement_cut"},
             **test,
             "minutes": round((time.time() - started) / 60, 1),
