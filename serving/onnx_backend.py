@@ -97,7 +97,7 @@ def onnx_session(graph: Path, threads: int | None = None) -> Any:
     options.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
     options.inter_op_num_threads = 1
     # no arena: ONNX Runtime's CPU arena keeps the largest buffers of every batch shape it has seen, which
-    # on a long corpus added about 250 MB to the stance model alone for about 3% of its speed (BENCHMARKS.md)
+    # on a long corpus added 230-290 MB to the stance model alone (BENCHMARKS.md, session 16)
     options.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
