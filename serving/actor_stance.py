@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from serving.actors import ActorExtractor, ExtractedActor
-from serving.salience import actor_features, cap_per_group
+from serving.salience import actor_features, cap_per_group, salience_keep_score
 from serving.schema import Actor, ActorTopicStance
 from serving.stance import StanceScorer, StanceSettings, decide, decide_where
 
@@ -149,7 +149,7 @@ class ActorStance:
             return probabilities, 1.0 - probabilities[:, none], probabilities[:, none] < settings.none_threshold
         salience = self.scorer.salience.predict(np.array([c.features for c in asked])) if asked else np.zeros(0)
         probabilities = self._ask(pairs, salience >= settings.salience_cut)
-        score = salience * (1.0 - probabilities[:, none])
+        score = salience_keep_score(probabilities, settings.labels, salience)
         return probabilities, score, score >= settings.salience_cut
 
     def engagement_score(self, asked: Sequence[Candidate]) -> np.ndarray:

@@ -142,14 +142,18 @@ def load_salience(directory: Path) -> SalienceModel | TreeSalience | None:
     return TreeSalience.load(directory) or SalienceModel.load(directory)
 
 
+def salience_keep_score(probabilities: np.ndarray, labels: Sequence[str], salience: np.ndarray) -> np.ndarray:
+    """Per row: P(salient) x (1 - P(none)), the keep score of the salience rule."""
+    return np.asarray(salience) * (1.0 - probabilities[:, list(labels).index("none")])
+
+
 def keep_engaged(
     probabilities: np.ndarray, labels: Sequence[str], salience: np.ndarray, cut: float
 ) -> list[tuple[str, float]]:
     """Per row: the likeliest engaged stance when P(salient) x (1 - P(none)) >= ``cut``, else 'none'."""
     from serving.stance import decide_where
 
-    engaged_probability = 1.0 - probabilities[:, list(labels).index("none")]
-    return decide_where(probabilities, labels, np.asarray(salience) * engaged_probability >= cut)
+    return decide_where(probabilities, labels, salience_keep_score(probabilities, labels, salience) >= cut)
 
 
 def cap_per_group(groups: Sequence[Hashable], score: np.ndarray, keep: np.ndarray, cap: int) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 
 from serving.actor_stance import Candidate, candidates, engagement_probability
 from serving.predictor import Predictor
-from serving.salience import cap_per_group
+from serving.salience import cap_per_group, salience_keep_score
 from serving.stance import ENGAGEMENT_DIR, STANCE_DIR, StanceScorer, decide, decide_where
 from training.data import Article
 from training.export import choose_stance_variant
@@ -113,8 +113,8 @@ def best_salience_cut(
     caps: Sequence[int] = (0,),
 ) -> tuple[float, int, float]:
     """The best cut (and cap) on P(salient) x (1 - P(none)), the keep score of the salience rule."""
-    engaged = 1.0 - probabilities[:, list(labels).index("none")]
-    return best_product_cut(probabilities, questions, labels, np.asarray(salience) * engaged, caps)
+    score = salience_keep_score(probabilities, labels, salience)
+    return best_product_cut(probabilities, questions, labels, score, caps)
 
 
 @dataclass
