@@ -86,7 +86,8 @@ class TrainConfig:
     stance_salience_depth: int = 3
     stance_salience_iterations: int = 50
     stance_salience_lr: float = 0.05  # the trees' learning rate
-    # caps on the actors kept per document and topic that dev may choose with the salience rule (0 = no cap)
+    # caps on the actors kept per document and topic that dev may choose with the salience or engagement rule
+    # (0 = no cap)
     stance_max_actors_grid: list[int] = field(default_factory=lambda: [0])
     # engagement cross-encoder (stance/engagement): every extracted actor x gold topic of train, engaged / none;
     # when on, its rule, P(salient) x P(engaged), is used if it wins end to end on dev (off: BENCHMARKS, session 14)
