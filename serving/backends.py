@@ -1,7 +1,8 @@
 """Inference backends for the encoders (topic windows and stance pairs) and how a request resolves.
 
 Concrete variants: ``torch`` (fp32), ``torch-bf16`` (bfloat16 autocast; only where the CPU has native
-bf16, AVX512-BF16 or AMX), ``onnx-fp32`` and ``onnx-int8`` (ONNX Runtime). ``auto`` runs the variant
+bf16, AVX512-BF16 or AMX), ``onnx-fp32`` and ``onnx-int8`` (ONNX Runtime), ``openvino-fp32`` and
+``openvino-bf16`` (OpenVINO's CPU runtime on the same ONNX graph; bf16 only with native bf16). ``auto`` runs the variant
 training validated on dev for this package (the fastest one within the tolerance of torch); ``onnx`` is
 its older name and means the same.
 """
@@ -11,9 +12,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-BACKENDS = ("auto", "torch", "torch-bf16", "onnx-fp32", "onnx-int8", "onnx")
 ONNX_VARIANTS = ("onnx-fp32", "onnx-int8")
-CONCRETE = ("torch", "torch-bf16", *ONNX_VARIANTS)
+OPENVINO_VARIANTS = ("openvino-fp32", "openvino-bf16")
+GRAPH_VARIANTS = (*ONNX_VARIANTS, *OPENVINO_VARIANTS)  # run the packaged ONNX export
+CONCRETE = ("torch", "torch-bf16", *GRAPH_VARIANTS)
+BACKENDS = ("auto", *CONCRETE, "onnx")
 
 
 ONEDNN_CACHE_CAPACITY = "16"
@@ -45,11 +48,12 @@ def resolve_backend(backend: str, recommended: str, has_onnx: bool) -> str:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; found '{backend}'")
     automatic = backend in ("auto", "onnx")
     variant = recommended if automatic else backend
-    if variant == "torch-bf16" and not cpu_has_bf16():
+    if variant.endswith("bf16") and not cpu_has_bf16():
         if not automatic:
-            raise ValueError("backend 'torch-bf16' needs a CPU with AVX512-BF16 or AMX; use 'auto' or 'torch'")
-        variant = "onnx-fp32" if has_onnx else "torch"  # bf16 emulated in software is slower than fp32
-    if variant in ONNX_VARIANTS and not has_onnx:
+            raise ValueError(f"backend '{variant}' needs a CPU with AVX512-BF16 or AMX; use 'auto' or 'torch'")
+        # bf16 emulated in software is slower than fp32
+        variant = "openvino-fp32" if variant.startswith("openvino") else "onnx-fp32" if has_onnx else "torch"
+    if variant in GRAPH_VARIANTS and not has_onnx:
         if not automatic:
             raise ValueError("this model was packaged without an ONNX export; use backend 'auto' or 'torch'")
         variant = "torch"

@@ -1,4 +1,4 @@
-"""The stance cross-encoder's forward pass: torch (fp32 or bf16), or ONNX Runtime (fp32 or int8).
+"""The stance cross-encoder's forward pass: torch (fp32 or bf16), ONNX Runtime (fp32 or int8) or OpenVINO.
 
 Both take a tokenized batch of sentence pairs (numpy arrays) and return logits over the stance
 labels: the encoder's last hidden state, masked mean pooling, then the linear layer of ``head.npz``.
@@ -58,6 +58,10 @@ def load_pair_net(directory: Path, n_labels: int, backend: str, recommended: str
     variant = resolve_backend(backend, recommended, (directory / "encoder" / ONNX_FP32).is_file())
     with np.load(directory / "head.npz") as arrays:
         weights, bias = arrays["weights"], arrays["bias"]
+    if variant.startswith("openvino"):
+        from serving.openvino_backend import OpenVinoPairNet
+
+        return OpenVinoPairNet(directory / "encoder", weights, bias, bf16=variant == "openvino-bf16")
     if variant.startswith("onnx"):
         return OnnxPairNet(directory / "encoder", weights, bias, quantized=variant == "onnx-int8")
     import torch

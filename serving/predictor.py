@@ -181,16 +181,18 @@ class Predictor:
         return self.actor_stance is not None
 
     @property
-    def uses_onnx_runtime(self) -> bool:
-        """Whether an encoder runs in ONNX Runtime (whose thread pools do not survive a fork)."""
+    def uses_graph_runtime(self) -> bool:
+        """Whether an encoder runs in ONNX Runtime or OpenVINO (whose thread pools do not survive a fork)."""
         from serving.onnx_backend import OnnxEncoder
+        from serving.openvino_backend import OpenVinoEncoder, OpenVinoPairNet
         from serving.pair_nets import OnnxPairNet
 
         nets: list[object] = [self.encoder, self.frozen.encoder if self.frozen else None]
         if self.actor_stance is not None:
             engagement = self.actor_stance.scorer.engagement
             nets += [self.actor_stance.scorer.net, engagement.net if engagement else None]
-        return any(isinstance(net, OnnxEncoder | OnnxPairNet) for net in nets)
+        graph_nets = OnnxEncoder | OnnxPairNet | OpenVinoEncoder | OpenVinoPairNet
+        return any(isinstance(net, graph_nets) for net in nets)
 
     def preload(self) -> None:
         """Load what is otherwise loaded on first use (the spaCy pipeline), e.g. before forking workers."""
@@ -296,6 +298,10 @@ def load_encoder(path: Path, backend: str, recommended: str = "torch") -> Window
         from serving.encoder import TorchEncoder
 
         return TorchEncoder(path, bf16=variant == "torch-bf16")
+    if variant.startswith("openvino"):
+        from serving.openvino_backend import OpenVinoEncoder
+
+        return OpenVinoEncoder(path, bf16=variant == "openvino-bf16")
     from serving.onnx_backend import OnnxEncoder
 
     return OnnxEncoder(path, quantized=variant == "onnx-int8")

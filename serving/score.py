@@ -217,13 +217,13 @@ def _score_parallel(
     With one thread per worker (as many workers as cores) the workers are forked
     from this process and share its loaded model: one copy of the weights in memory. Otherwise each
     worker is a fresh process that loads the model itself: OpenMP thread pools (libgomp) and ONNX
-    Runtime's do not survive a fork. Two parts are in flight so no worker waits at a part boundary;
+    Runtime's and OpenVINO's do not survive a fork. Two parts are in flight so no worker waits at a part boundary;
     parts still commit strictly in input order, and the dedup cache stays here, as in the serial path.
     """
     global _WORKER
     threads = max(1, (os.cpu_count() or 1) // options.workers)
     load: dict[str, Any] | None = None
-    if threads == 1 and not predictor.uses_onnx_runtime:
+    if threads == 1 and not predictor.uses_graph_runtime:
         predictor.preload()  # the spaCy pipeline too, so the workers share it
         _WORKER = predictor
     else:

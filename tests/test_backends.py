@@ -21,6 +21,10 @@ def test_auto_runs_the_recommended_variant_and_falls_back_clearly(monkeypatch: p
     monkeypatch.setattr(backends, "cpu_has_bf16", lambda: False)
     assert resolve_backend("auto", "torch-bf16", has_onnx=True) == "onnx-fp32"  # no native bf16 here
     assert resolve_backend("auto", "torch-bf16", has_onnx=False) == "torch"
+    assert resolve_backend("auto", "openvino-bf16", has_onnx=True) == "openvino-fp32"
+    assert resolve_backend("auto", "openvino-bf16", has_onnx=False) == "torch"
+    with pytest.raises(ValueError, match="'openvino-bf16' needs a CPU with AVX512-BF16"):
+        resolve_backend("openvino-bf16", "torch", has_onnx=True)
     with pytest.raises(ValueError, match="AVX512-BF16"):
         resolve_backend("torch-bf16", "torch", has_onnx=True)
     with pytest.raises(ValueError, match="without an ONNX export"):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from serving.backends import CONCRETE
 from serving.predictor import Predictor
 from training.cli import run_training
 from training.config import TrainConfig
@@ -56,15 +57,16 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     np.testing.assert_allclose(probs, again.probabilities, atol=1e-6)
 
     # the ONNX export travels with the model and matches torch; "auto" picks the variant validated on dev
-    assert predictor.manifest.extra["onnx_variant"] in ("onnx-int8", "onnx-fp32", "torch-bf16", "torch")
+    assert predictor.manifest.extra["onnx_variant"] in CONCRETE
     import onnx as onnx_lib
 
     int8_graph = onnx_lib.load(str(Path(predictor.encoder.path) / "model.int8.onnx")).graph  # type: ignore[attr-defined]
     kinds = {node.name: node.op_type for node in int8_graph.node}
     assert kinds["/model/encoder/layer.0/output/dense/MatMul"] == "MatMul"  # FFN output kept fp32
     assert "MatMulInteger" in kinds.values() or "DynamicQuantizeLinear" in kinds.values()
-    onnx = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend="onnx-fp32")
-    np.testing.assert_allclose(onnx.predict_proba(corpus.texts("test")).probabilities, probs, atol=1e-4)
+    for exact in ("onnx-fp32", "openvino-fp32"):
+        graph = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend=exact)
+        np.testing.assert_allclose(graph.predict_proba(corpus.texts("test")).probabilities, probs, atol=1e-4)
 
     _serve_registered_model(tiny_config.tracking_uri, seed_article)
 

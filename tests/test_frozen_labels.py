@@ -66,7 +66,7 @@ def test_frozen_label_package_serves_on_every_backend(frozen_run) -> None:  # ty
     _cfg, run, _messages = frozen_run
     texts = ["The Kremlin blamed the West for the unrest.", "Shares rose after the company reported profit."]
     reference = Predictor.from_directory(run.package_dir, backend="torch").predict_proba(texts).probabilities
-    for backend in ("onnx-fp32", "auto"):
+    for backend in ("onnx-fp32", "openvino-fp32", "auto"):
         probs = Predictor.from_directory(run.package_dir, backend=backend).predict_proba(texts).probabilities
         np.testing.assert_allclose(probs, reference, atol=0.02)
     assert run.probabilities["model"]["test"].shape == (len(run.targets["test"]), 2)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from serving.backends import CONCRETE
 from serving.package import ModelPackageError
 from serving.predictor import Predictor
 from serving.schema import Document
@@ -256,7 +257,7 @@ def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
 
     stance_dir = tiny_stance_package / "stance"
     recorded = json.loads((stance_dir / "stance.json").read_text())["onnx_variant"]
-    assert recorded in ("torch", "torch-bf16", "onnx-fp32", "onnx-int8")
+    assert recorded in CONCRETE
     pairs = [
         ("Kremlin critics. The state should control the internet.", "Kremlin critics condemned the ban."),
         ("Russian authorities. Foreign forces interfere.", "Russian authorities defended the block of the site."),
@@ -265,6 +266,8 @@ def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
     fp32 = StanceScorer(stance_dir, backend="onnx-fp32").components(pairs)[0]
     np.testing.assert_allclose(fp32, reference, atol=1e-4)
     np.testing.assert_allclose(fp32.sum(axis=1), 1.0, atol=1e-5)
+    openvino = StanceScorer(stance_dir, backend="openvino-fp32").components(pairs)[0]
+    np.testing.assert_allclose(openvino, reference, atol=1e-4)
     int8 = StanceScorer(stance_dir, backend="onnx-int8").components(pairs)[0]
     assert np.abs(int8 - reference).max() < 0.2  # quantized, close but not equal
 

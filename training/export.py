@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 def candidate_variants() -> list[str]:
     """The accelerated variants worth checking on this machine (bf16 only where the CPU runs it natively)."""
-    return ["onnx-int8", "onnx-fp32"] + (["torch-bf16"] if cpu_has_bf16() else [])
+    bf16 = ["torch-bf16", "openvino-bf16"] if cpu_has_bf16() else []
+    return ["onnx-int8", "onnx-fp32", "openvino-fp32", *bf16]
 
 
 def pick_fastest(
@@ -48,7 +49,7 @@ def choose_onnx_variant(
 ) -> dict[str, float | str]:
     """Export to ONNX, score dev with every variant through the predictor, keep the fastest within tolerance.
 
-    Returns the chosen variant ('onnx-int8', 'onnx-fp32', 'torch-bf16', or 'torch' if none matches) and
+    Returns the chosen variant (one of ``candidate_variants()``, or 'torch' if none matches) and
     every variant's dev macro-F1 and dev scoring seconds, for the manifest and MLflow.
     """
     export_onnx(package_dir / ENCODER_DIR, quantize=True)

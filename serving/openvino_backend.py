@@ -1,0 +1,93 @@
+"""OpenVINO encoder: the packaged ONNX export compiled by OpenVINO's CPU runtime, fp32 or bf16.
+
+On the 2-core AMD EPYC (AVX512-BF16, no AMX) of BENCHMARKS.md, OpenVINO fp32 runs the topic encoder as fast
+as torch bf16 autocast with fp32's exact outputs, and OpenVINO bf16 about 1.6x faster than torch bf16 with
+the same small embedding changes (its fused attention is what torch's CPU kernels lack). Training checks
+both on dev like the other variants (``training/export.py``) and records the one to run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from serving.onnx_backend import ONNX_FP32
+from serving.windows import length_batches, pad_batch
+
+# compiled kernels kept per input shape; dynamic padding makes many shapes, and OpenVINO's default (5,000)
+# let RSS grow by ~0.6 GB over 300 random shapes of one encoder, against ~0.4 GB flat after ~100 with 16
+RUNTIME_CACHE_CAPACITY = 16
+# OpenVINO keeps each request's activation buffers for the largest batch it ran: batches of at most 16 windows
+# held ~70 MB less than 32 per encoder and ran as fast or faster (120.7 vs 114.9 windows/s, BENCHMARKS.md)
+MAX_WINDOWS_PER_BATCH = 16
+
+
+def openvino_request(graph: Path, bf16: bool, threads: int | None = None) -> Any:
+    """An infer request of ``graph`` compiled for the CPU with ``threads`` (default: OMP_NUM_THREADS, else
+    every core); ``bf16`` sets OpenVINO's inference precision (where the CPU has native bf16)."""
+    import openvino as ov
+
+    if not graph.is_file():
+        raise FileNotFoundError(
+            f"{graph} not found: this model was packaged without an ONNX export; use backend 'torch' or retrain"
+        )
+    config = {
+        "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
+        "PERFORMANCE_HINT": "LATENCY",
+        "INFERENCE_NUM_THREADS": threads or int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)),
+        "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_CAPACITY,
+    }
+    core = ov.Core()
+    return core.compile_model(core.read_model(str(graph)), "CPU", config).create_infer_request()
+
+
+def masked_mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of ``hidden`` over the tokens ``mask`` keeps (batch x tokens x dim -> batch x dim)."""
+    weights = mask[..., None].astype(np.float32)
+    return np.asarray((hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None), dtype=np.float32)
+
+
+class OpenVinoEncoder:
+    """Same contract as ``TorchEncoder``: normalised mean-pooled embeddings per window."""
+
+    def __init__(self, path: str | Path, bf16: bool = False, threads: int | None = None) -> None:
+        from transformers import AutoTokenizer
+
+        self.path = str(path)
+        self.request = openvino_request(Path(path) / ONNX_FP32, bf16, threads)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+        self.dim = int(self.request.model_outputs[0].get_partial_shape()[-1].get_length())
+
+    def encode(self, windows: Sequence[Sequence[int]], batch_size: int = 32) -> np.ndarray:
+        """One normalised embedding per window, in batches of at most ``MAX_WINDOWS_PER_BATCH``."""
+        out = np.zeros((len(windows), self.dim), dtype=np.float32)
+        for batch in length_batches(windows, min(batch_size, MAX_WINDOWS_PER_BATCH)):
+            ids, mask = pad_batch([windows[i] for i in batch], self.tokenizer.pad_token_id or 0)
+            hidden = self.request.infer({"input_ids": ids, "attention_mask": mask})[0]
+            pooled = masked_mean(hidden, mask)
+            out[batch] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return out
+
+
+class OpenVinoPairNet:
+    """The stance cross-encoder's graph in OpenVINO, plus pooling and the linear layer in numpy."""
+
+    def __init__(self, encoder_dir: Path, weights: np.ndarray, bias: np.ndarray, bf16: bool) -> None:
+        self.request = openvino_request(encoder_dir / ONNX_FP32, bf16)
+        self.inputs = {name for port in self.request.model_inputs for name in port.get_names()}
+        self.weights = weights
+        self.bias = bias
+
+    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Logits per pair, run in slices of at most ``MAX_WINDOWS_PER_BATCH`` pairs."""
+        rows = len(batch["attention_mask"])
+        pooled = []
+        for start in range(0, rows, MAX_WINDOWS_PER_BATCH):
+            part = {k: v[start : start + MAX_WINDOWS_PER_BATCH] for k, v in batch.items()}
+            feed = {k: v.astype(np.int64) for k, v in part.items() if k in self.inputs}
+            pooled.append(masked_mean(self.request.infer(feed)[0], part["attention_mask"]))
+        return np.asarray(np.concatenate(pooled) @ self.weights.T + self.bias, dtype=np.float32)
