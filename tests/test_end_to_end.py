@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serving.backends import CONCRETE
+from serving.backends import CONCRETE, cpu_has_bf16
+from serving.openvino_backend import OPENVINO_IR
 from serving.predictor import Predictor
 from training.cli import run_training
 from training.config import TrainConfig
@@ -67,6 +68,10 @@ def test_train_register_load_and_predict(tiny_config: TrainConfig, seed_article:
     for exact in ("onnx-fp32", "openvino-fp32"):
         graph = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend=exact)
         np.testing.assert_allclose(graph.predict_proba(corpus.texts("test")).probabilities, probs, atol=1e-4)
+    assert (Path(predictor.encoder.path) / OPENVINO_IR).is_file()  # fp16 weights, read by openvino-bf16
+    if cpu_has_bf16():
+        bf16 = Predictor.load(uri, tracking_uri=tiny_config.tracking_uri, backend="openvino-bf16")
+        np.testing.assert_allclose(bf16.predict_proba(corpus.texts("test")).probabilities, probs, atol=0.02)
 
     _serve_registered_model(tiny_config.tracking_uri, seed_article)
 

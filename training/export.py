@@ -11,6 +11,7 @@ import numpy as np
 
 from serving.backends import cpu_has_bf16
 from serving.onnx_backend import export_onnx
+from serving.openvino_backend import export_openvino
 from serving.package import ENCODER_DIR, FROZEN_DIR
 from serving.predictor import Predictor
 from serving.stance import ENGAGEMENT_DIR, StanceScorer
@@ -40,6 +41,12 @@ def pick_fastest(
     return min(near, key=lambda v: float(scores[f"{prefix}dev_mean_abs_change_{v}"]))
 
 
+def export_graphs(encoder_dir: Path, token_types: bool = False) -> None:
+    """The ONNX graphs (fp32, int8) and the OpenVINO IR of an encoder, for the graph-runtime variants."""
+    export_onnx(encoder_dir, quantize=True, token_types=token_types)
+    export_openvino(encoder_dir)
+
+
 def choose_onnx_variant(
     package_dir: Path,
     dev_texts: Sequence[str],
@@ -52,9 +59,11 @@ def choose_onnx_variant(
     Returns the chosen variant (one of ``candidate_variants()``, or 'torch' if none matches) and
     every variant's dev macro-F1 and dev scoring seconds, for the manifest and MLflow.
     """
-    export_onnx(package_dir / ENCODER_DIR, quantize=True)
+    encoders = [package_dir / ENCODER_DIR]
     if (package_dir / FROZEN_DIR / ENCODER_DIR).is_dir():  # frozen_labels: both encoders run each variant
-        export_onnx(package_dir / FROZEN_DIR / ENCODER_DIR, quantize=True)
+        encoders.append(package_dir / FROZEN_DIR / ENCODER_DIR)
+    for encoder_dir in encoders:
+        export_graphs(encoder_dir)
     labels_stub = [str(j) for j in range(dev_targets.shape[1])]
     thresholds = Predictor.from_directory(package_dir, backend="torch", actors=False).manifest.thresholds
     torch_f1 = report(dev_targets, torch_probs, thresholds, labels_stub)["macro_f1"]
@@ -79,9 +88,11 @@ def choose_stance_variant(
 ) -> dict[str, float | str]:
     """Export the stance encoder (with token types, for sentence pairs) and keep the fastest variant
     whose dev score (``score`` returns ``metric`` and the probabilities) is within ``tolerance`` of torch."""
-    export_onnx(stance_dir / "encoder", quantize=True, token_types=True)
+    encoders = [stance_dir / "encoder"]
     if (stance_dir / ENGAGEMENT_DIR / "encoder").is_dir():  # validated together: ``score`` runs both
-        export_onnx(stance_dir / ENGAGEMENT_DIR / "encoder", quantize=True, token_types=True)
+        encoders.append(stance_dir / ENGAGEMENT_DIR / "encoder")
+    for encoder_dir in encoders:
+        export_graphs(encoder_dir, token_types=True)
     torch_f1, torch_probs = score(StanceScorer(stance_dir, backend="torch"))
     scores: dict[str, float | str] = {f"stance_dev_{metric}_torch": torch_f1}
     for variant in candidate_variants():

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from serving.actors import ActorExtractor
-from serving.onnx_backend import export_onnx
+from serving.backends import GRAPH_VARIANTS
 from serving.stance import ENGAGEMENT_DIR, STANCE_DIR, StanceScorer
 from training.config import TrainConfig
 from training.data import Corpus
+from training.export import export_graphs
 from training.stance_run import (
     fit_stance_stage,
     gold_actor_scores,
@@ -46,10 +47,10 @@ def refit_actor_stance(
     save_settings(tuned, out)
     if engagement is not None:
         save_settings(engagement, engagement_dir)
-    if tuned.onnx_variant.startswith("onnx"):
-        export_onnx(out / "encoder", quantize=True, token_types=True)
+    if tuned.onnx_variant in GRAPH_VARIANTS:
+        export_graphs(out / "encoder", token_types=True)
         if engagement is not None:
-            export_onnx(engagement_dir / "encoder", quantize=True, token_types=True)
+            export_graphs(engagement_dir / "encoder", token_types=True)
     pairs = {"train": [e.pair(tuned) for e in rows], "test": [e.pair(tuned) for e in test]}
     labels = {"train": [e.label for e in rows], "test": [e.label for e in test]}
     scores = gold_actor_scores(StanceScorer(out), pairs["train"], labels["train"], pairs, labels, ("test",))
