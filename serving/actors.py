@@ -162,8 +162,13 @@ class ActorExtractor:
     def extract(self, text: str) -> list[ExtractedActor]:
         return self.from_doc(self.nlp(headline_cased(text)), text)
 
-    def extract_many(self, texts: Sequence[str], batch_size: int = 16) -> list[list[ExtractedActor]]:
-        """``extract`` for many texts, parsed in batches by spaCy."""
+    def extract_many(self, texts: Sequence[str], batch_size: int = 4) -> list[list[ExtractedActor]]:
+        """``extract`` for many texts, parsed in batches by spaCy.
+
+        Batches of 4: spaCy's working memory grows with the tokens in a batch, and on the 96 longest of the
+        corpus's first 512 articles 16 per batch peaked 924 MB above the pipeline's own, 4 per batch 318 MB, at
+        the same speed and with the same actors (BENCHMARKS.md, session 17).
+        """
         docs = self.nlp.pipe((headline_cased(t) for t in texts), batch_size=batch_size)
         return [self.from_doc(doc, text) for doc, text in zip(docs, texts, strict=True)]
 

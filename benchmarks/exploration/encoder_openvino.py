@@ -1,4 +1,4 @@
-"""Scratch: topic-encoder throughput of torch (fp32, bf16 autocast), ONNX Runtime fp32 and OpenVINO (f32, bf16).
+"""Scratch: topic-encoder throughput of torch (fp32, bf16 autocast), ONNX Runtime fp32 and OpenVINO (f32, bf16; bf16 from an fp16-weight IR).
 
 python benchmarks/exploration/encoder_openvino.py [MODEL_URI]   (default models:/stancewatch/7)
 
@@ -37,9 +37,16 @@ def run_torch(ws, bf16):
     return enc.encode(ws, 32)
 
 
-def openvino(bf16):
-    """Batches of 32 here (the product caps OpenVINO at 16), to compare like with like."""
-    request = openvino_request(Path(enc.path) / "model.onnx", bf16)
+def openvino(bf16, ir16=False):
+    """Batches of 32 here (the product caps OpenVINO at 16), to compare like with like; ``ir16``: compile an IR
+    with fp16-compressed weights (what the product's openvino-bf16 reads) instead of the ONNX graph."""
+    graph = Path(enc.path) / "model.onnx"
+    if ir16:
+        import openvino as ov
+
+        ov.save_model(ov.Core().read_model(str(graph)), "/tmp/encoder_openvino16.xml", compress_to_fp16=True)
+        graph = Path("/tmp/encoder_openvino16.xml")
+    request = openvino_request(graph, bf16)
 
     def run(ws):
         out = np.zeros((len(ws), 384), dtype=np.float32)
@@ -59,6 +66,7 @@ variants = [
     ("onnxruntime fp32", lambda ws: ort.encode(ws, 32)),
     ("openvino f32", openvino(False)),
     ("openvino bf16", openvino(True)),
+    ("openvino bf16 IR16", openvino(True, True)),
 ]
 ref = None
 for rnd in range(2):

@@ -1,9 +1,9 @@
 #!/bin/bash
-# score the full corpus, sampling RSS of the score process and the committed count every 5 s
+# score the full corpus (MODEL=URI, default champion), sampling RSS of the score process and the committed count every 5 s
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/prof_out}
 rm -rf $OUT $OUT.errors.jsonl
-.venv/bin/stancewatch score ../shared/corpus/unlabeled.jsonl -o $OUT --quiet --overwrite > /tmp/prof_score.log 2>&1 &
+.venv/bin/stancewatch score ../shared/corpus/unlabeled.jsonl -o $OUT --model ${MODEL:-models:/stancewatch@champion} --quiet --overwrite > /tmp/prof_score.log 2>&1 &
 PID=$!
 echo "t,rss_mb,consumed" > ${CSV:-benchmarks/out/rss_profile.csv}
 START=$(date +%s)
