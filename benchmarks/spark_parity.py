@@ -29,7 +29,7 @@ def spread_docs(n: int) -> list[dict[str, str]]:
 
 
 def stances(prediction: dict) -> set[tuple[str, str, str]]:
-    return {(a["name"], s["topic"], s["stance"]) for a in prediction.get("actors") or [] for s in a["stances"]}
+    return {(a["name"], t, s["stance"]) for a in prediction.get("actors") or [] for t, s in a["stances"].items()}
 
 
 def main() -> None:
