@@ -22,6 +22,19 @@ def parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"  # the project's store, relative to the working directory
 
 
+def registry_version(uri: str) -> str | None:
+    """The registry version a ``models:/name/N`` or ``models:/name@alias`` URI names (None for other URIs),
+    from the tracking store already chosen."""
+    if not uri.startswith("models:/"):
+        return None
+    import mlflow
+
+    name, alias, version = parse_models_uri(uri)
+    if alias is not None:
+        version = mlflow.MlflowClient().get_model_version_by_alias(name, alias).version
+    return str(version) if version is not None else None
+
+
 def resolve_model(uri: str, tracking_uri: str | None = None) -> tuple[Path, str | None]:
     """A local directory holding the model package, and its registry version when it has one.
 
@@ -43,13 +56,8 @@ def resolve_model(uri: str, tracking_uri: str | None = None) -> tuple[Path, str 
         mlflow.set_tracking_uri(tracking_uri)
     elif not _tracking_uri_chosen():
         mlflow.set_tracking_uri(DEFAULT_TRACKING_URI)
-    version: str | None = None
     try:
-        if uri.startswith("models:/"):
-            name, alias, version = parse_models_uri(uri)
-            client = mlflow.MlflowClient()
-            if alias is not None:
-                version = client.get_model_version_by_alias(name, alias).version
+        version = registry_version(uri)
         local = mlflow.artifacts.download_artifacts(artifact_uri=uri)
     except MlflowException as error:
         raise ModelPackageError(

@@ -42,6 +42,8 @@ def score_with_spark(
     import mlflow
     from pyspark.sql import functions as F
 
+    from serving.registry import registry_version
+
     if not source.endswith(".parquet") and not Path(source).is_dir():
         raise ValueError(f"{source}: the spark engine reads Parquet (a file or a folder of parts)")
     mlflow.set_tracking_uri(tracking_uri)
@@ -59,6 +61,9 @@ def score_with_spark(
         model_config={"backend": backend, "actors": actors, "thresholds": json.dumps(thresholds or {})},
     )
     scored = frame.select(udf(F.struct("text", "title", "id")).alias("prediction")).select("prediction.*")
+    version = registry_version(model_uri)
+    if version is not None:  # the pyfunc loads the package without its registry version: name it, as locally
+        scored = scored.withColumn("model_version", F.lit(version))
     scored.write.mode("overwrite").parquet(str(output))
     return int(spark.read.parquet(str(output)).count())
 

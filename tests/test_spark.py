@@ -41,6 +41,7 @@ def test_spark_and_local_paths_agree_on_200_documents(tiny_config: TrainConfig, 
     assert set(spark_rows) == {p.id for p in local}
     for prediction in local:
         row = spark_rows[prediction.id]
+        assert row["model_version"] == prediction.model_version and prediction.model_version  # the registry's
         for label, topic in prediction.topics.items():
             assert row[f"{label}_probability"] == pytest.approx(topic.probability, abs=1e-5)
             assert row[f"{label}_present"] == topic.present
