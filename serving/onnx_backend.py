@@ -102,6 +102,17 @@ def onnx_session(graph: Path, threads: int | None = None) -> Any:
     return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
 
+def masked_mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of ``hidden`` over the tokens ``mask`` keeps (batch x tokens x dim -> batch x dim)."""
+    weights = mask[..., None].astype(np.float32)
+    return np.asarray((hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None), dtype=np.float32)
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm."""
+    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+
+
 class OnnxEncoder:
     """Same contract as ``TorchEncoder``: normalised mean-pooled embeddings per window."""
 
@@ -122,7 +133,5 @@ class OnnxEncoder:
         for batch in length_batches(windows, batch_size):
             ids, mask = pad_batch([windows[i] for i in batch], self.tokenizer.pad_token_id or 0)
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            weights = mask[..., None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            out[batch] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[batch] = normalised(masked_mean(hidden, mask))
         return out

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from serving.onnx_backend import ONNX_FP32
+from serving.onnx_backend import ONNX_FP32, masked_mean, normalised
 from serving.windows import length_batches, pad_batch
 
 # compiled kernels kept per input shape; dynamic padding makes many shapes, and OpenVINO's default (5,000)
@@ -68,12 +68,6 @@ def openvino_request(graph: Path, bf16: bool, threads: int | None = None) -> Any
     return core.compile_model(core.read_model(str(graph)), "CPU", config).create_infer_request()
 
 
-def masked_mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mean of ``hidden`` over the tokens ``mask`` keeps (batch x tokens x dim -> batch x dim)."""
-    weights = mask[..., None].astype(np.float32)
-    return np.asarray((hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None), dtype=np.float32)
-
-
 class OpenVinoEncoder:
     """Same contract as ``TorchEncoder``: normalised mean-pooled embeddings per window."""
 
@@ -91,8 +85,7 @@ class OpenVinoEncoder:
         for batch in length_batches(windows, min(batch_size, MAX_WINDOWS_PER_BATCH)):
             ids, mask = pad_batch([windows[i] for i in batch], self.tokenizer.pad_token_id or 0)
             hidden = self.request.infer({"input_ids": ids, "attention_mask": mask})[0]
-            pooled = masked_mean(hidden, mask)
-            out[batch] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[batch] = normalised(masked_mean(hidden, mask))
         return out
 
 

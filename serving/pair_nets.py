@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from serving.backends import resolve_backend
-from serving.onnx_backend import ONNX_FP32, ONNX_INT8, onnx_session
+from serving.onnx_backend import ONNX_FP32, ONNX_INT8, masked_mean, onnx_session
 
 
 class PairNet(Protocol):
@@ -47,9 +47,7 @@ class OnnxPairNet:
 
     def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         feed = {k: v.astype(np.int64) for k, v in batch.items() if k in self.inputs}
-        hidden = self.session.run(None, feed)[0]
-        mask = batch["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1.0, None)
+        pooled = masked_mean(self.session.run(None, feed)[0], batch["attention_mask"])
         return np.asarray(pooled @ self.weights.T + self.bias, dtype=np.float32)
 
 
