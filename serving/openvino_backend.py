@@ -9,6 +9,7 @@ both on dev like the other variants (``training/export.py``) and records the one
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,32 @@ def graph_for(encoder_dir: Path, bf16: bool) -> Path:
     return ir if bf16 and ir.is_file() else encoder_dir / ONNX_FP32
 
 
-def openvino_request(graph: Path, bf16: bool, threads: int | None = None) -> Any:
+class SharedRequest:
+    """One OpenVINO infer request that many threads may call: a request runs one inference at a time and
+    raises "Infer Request is busy" on a second (``mlflow models serve`` calls the pyfunc from a thread pool).
+    A lock serialises the calls; each already uses every core, so running them side by side would not be
+    faster, and one request keeps one set of activation buffers."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        self.lock = threading.Lock()
+
+    def infer(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """The first output of one inference, copied out of the request's buffers before the lock is released."""
+        with self.lock:
+            return np.array(self.request.infer(feed)[0], copy=True)
+
+    def input_names(self) -> set[str]:
+        return {name for port in self.request.model_inputs for name in port.get_names()}
+
+    def output_width(self) -> int:
+        return int(self.request.model_outputs[0].get_partial_shape()[-1].get_length())
+
+
+def openvino_request(graph: Path, bf16: bool, threads: int | None = None) -> SharedRequest:
     """An infer request of ``graph`` compiled for the CPU with ``threads`` (default: OMP_NUM_THREADS, else
-    every core); ``bf16`` sets OpenVINO's inference precision (where the CPU has native bf16)."""
+    every core), safe to call from several threads; ``bf16`` sets OpenVINO's inference precision (where the
+    CPU has native bf16)."""
     import openvino as ov
 
     if not graph.is_file():
@@ -65,7 +89,7 @@ def openvino_request(graph: Path, bf16: bool, threads: int | None = None) -> Any
         "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_CAPACITY,
     }
     core = ov.Core()
-    return core.compile_model(core.read_model(str(graph)), "CPU", config).create_infer_request()
+    return SharedRequest(core.compile_model(core.read_model(str(graph)), "CPU", config).create_infer_request())
 
 
 class OpenVinoEncoder:
@@ -77,14 +101,14 @@ class OpenVinoEncoder:
         self.path = str(path)
         self.request = openvino_request(graph_for(Path(path), bf16), bf16, threads)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.dim = int(self.request.model_outputs[0].get_partial_shape()[-1].get_length())
+        self.dim = self.request.output_width()
 
     def encode(self, windows: Sequence[Sequence[int]], batch_size: int = 32) -> np.ndarray:
         """One normalised embedding per window, in batches of at most ``MAX_WINDOWS_PER_BATCH``."""
         out = np.zeros((len(windows), self.dim), dtype=np.float32)
         for batch in length_batches(windows, min(batch_size, MAX_WINDOWS_PER_BATCH)):
             ids, mask = pad_batch([windows[i] for i in batch], self.tokenizer.pad_token_id or 0)
-            hidden = self.request.infer({"input_ids": ids, "attention_mask": mask})[0]
+            hidden = self.request.infer({"input_ids": ids, "attention_mask": mask})
             out[batch] = normalised(masked_mean(hidden, mask))
         return out
 
@@ -94,7 +118,7 @@ class OpenVinoPairNet:
 
     def __init__(self, encoder_dir: Path, weights: np.ndarray, bias: np.ndarray, bf16: bool) -> None:
         self.request = openvino_request(graph_for(encoder_dir, bf16), bf16)
-        self.inputs = {name for port in self.request.model_inputs for name in port.get_names()}
+        self.inputs = self.request.input_names()
         self.weights = weights
         self.bias = bias
 
@@ -105,5 +129,5 @@ class OpenVinoPairNet:
         for start in range(0, rows, MAX_WINDOWS_PER_BATCH):
             part = {k: v[start : start + MAX_WINDOWS_PER_BATCH] for k, v in batch.items()}
             feed = {k: v.astype(np.int64) for k, v in part.items() if k in self.inputs}
-            pooled.append(masked_mean(self.request.infer(feed)[0], part["attention_mask"]))
+            pooled.append(masked_mean(self.request.infer(feed), part["attention_mask"]))
         return np.asarray(np.concatenate(pooled) @ self.weights.T + self.bias, dtype=np.float32)

@@ -44,6 +44,20 @@ def test_long_text_uses_every_window_and_chunking_is_invisible(tiny_package: Pat
     np.testing.assert_allclose(chunked, whole, atol=1e-5)
 
 
+def test_openvino_predictor_is_safe_to_call_from_many_threads(tiny_package: Path) -> None:
+    """``mlflow models serve`` calls the pyfunc from a thread pool: an OpenVINO request must not be entered twice
+    ("Infer Request is busy"), and every thread gets its own documents' scores."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    predictor = Predictor.from_directory(tiny_package, backend="openvino-fp32")
+    story = "Story {}: the regulator blocked sites and blamed foreign agents."
+    docs = [" ".join([story.format(i)] * (1 + i)) for i in range(24)]
+    serial = [p.topics["internet_control"].probability for p in predictor.predict(docs)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda d: predictor.predict(d)[0].topics["internet_control"].probability, docs))
+    np.testing.assert_allclose(threaded, serial, atol=1e-5)
+
+
 def test_bad_inputs_are_rejected_clearly(tiny_package: Path, tmp_path: Path) -> None:
     predictor = Predictor.from_directory(tiny_package)
     with pytest.raises(ValueError, match="non-whitespace"):
@@ -252,6 +266,7 @@ def test_engagement_rule_is_what_serving_applies(tiny_config, tiny_package: Path
 def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
     """The stance encoder's ONNX export (with token types for sentence pairs) reproduces torch."""
     import json
+    from concurrent.futures import ThreadPoolExecutor
 
     from serving.stance import StanceScorer
 
@@ -267,8 +282,12 @@ def test_stance_backends_agree_with_torch(tiny_stance_package: Path) -> None:
     np.testing.assert_allclose(fp32, reference, atol=1e-4)
     np.testing.assert_allclose(fp32.sum(axis=1), 1.0, atol=1e-5)
     many = pairs * 10  # more pairs than OpenVINO's largest slice: run in two
-    openvino = StanceScorer(stance_dir, backend="openvino-fp32").components(many)[0]
+    scorer = StanceScorer(stance_dir, backend="openvino-fp32")
+    openvino = scorer.components(many)[0]
     np.testing.assert_allclose(openvino, np.tile(reference, (10, 1)), atol=1e-4)
+    with ThreadPoolExecutor(max_workers=6) as pool:  # one request shared by threads, as under mlflow serve
+        for threaded in pool.map(lambda _: scorer.components(many)[0], range(12)):
+            np.testing.assert_allclose(threaded, openvino, atol=1e-6)
     int8 = StanceScorer(stance_dir, backend="onnx-int8").components(pairs)[0]
     assert np.abs(int8 - reference).max() < 0.2  # quantized, close but not equal
 

@@ -52,7 +52,7 @@ def openvino(bf16, ir16=False):
         out = np.zeros((len(ws), 384), dtype=np.float32)
         for batch in length_batches(ws, 32):
             ids, mask = pad_batch([ws[i] for i in batch], 0)
-            pooled = masked_mean(request.infer({"input_ids": ids, "attention_mask": mask})[0], mask)
+            pooled = masked_mean(request.infer({"input_ids": ids, "attention_mask": mask}), mask)
             out[batch] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
         return out
 
