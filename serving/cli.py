@@ -88,9 +88,10 @@ def add_serving_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from serving.api.app import create_app
-    from serving.api.settings import Settings
+    from serving.api.settings import Settings, settings_problems
 
     overrides = {
         k: v
@@ -99,7 +100,11 @@ def _serve(args: argparse.Namespace) -> int:
     }
     if args.threshold:
         overrides["thresholds"] = dict(args.threshold)
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        print(f"stancewatch: error: bad service setting: {settings_problems(error)}", file=sys.stderr)
+        return 2
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 

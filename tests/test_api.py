@@ -250,3 +250,17 @@ def test_openapi_documents_the_seed_example(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/predict" in spec["paths"] and "/readyz" in spec["paths"]
     assert "China" in str(spec["components"]["schemas"]["PredictRequest"])
+
+
+def test_every_inference_backend_is_a_valid_setting_and_a_bad_one_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from serving.backends import BACKENDS
+    from training.cli import main
+
+    assert [Settings(backend=b).backend for b in BACKENDS] == list(BACKENDS)  # openvino-* included
+    monkeypatch.setenv("STANCEWATCH_BACKEND", "openvino-x")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "STANCEWATCH_BACKEND" in err and "openvino-bf16" in err and "'openvino-x'" in err
+    assert "Traceback" not in err

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from serving.backends import BACKENDS
 
 
 class Settings(BaseSettings):
@@ -17,8 +19,8 @@ class Settings(BaseSettings):
     tracking_uri: str = "sqlite:///mlruns/mlflow.db"
     backend: str = Field(
         "auto",
-        pattern="^(auto|torch|torch-bf16|onnx-fp32|onnx-int8|onnx)$",
-        description="auto (or its older name onnx) = the fastest variant training validated on dev",
+        description=f"one of {', '.join(BACKENDS)}; auto (or its older name onnx) = the fastest variant training "
+        "validated on dev",
     )
     actors: bool = Field(True, description="actors with stances in answers (when the model has a stance stage)")
     thresholds: dict[str, float] = Field(
@@ -34,6 +36,24 @@ class Settings(BaseSettings):
     max_chars_per_doc: int = Field(200_000, ge=1)
     max_body_bytes: int = Field(8_000_000, ge=1)
     reload_poll_s: float = Field(0.0, ge=0, description="re-resolve the alias every N seconds (0 = off)")
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in BACKENDS:
+            raise ValueError(f"expected one of {', '.join(BACKENDS)}")
+        return value
+
+
+def settings_problems(error: ValidationError) -> str:
+    """One line per bad setting, named as the environment variable that sets it."""
+    lines = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "settings"
+        given = problem.get("input")
+        found = f" (found {given!r})" if isinstance(given, str | int | float) else ""
+        lines.append(f"STANCEWATCH_{field.upper()}: {problem['msg']}{found}")
+    return "; ".join(lines)
 
 
 @lru_cache(maxsize=1)
