@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,11 @@ def export_onnx(encoder_dir: Path, quantize: bool = True, token_types: bool = Fa
     names = ["input_ids", "attention_mask"] + (["token_type_ids"] if token_types else [])
     fp32 = encoder_dir / ONNX_FP32
     axes = {0: "batch", 1: "tokens"}
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        # the tracer's notes on transformers' mask code and on advanced indexing: harmless here, the export is
+        # checked against torch (training's dev check, tests/test_end_to_end.py) before any variant runs it
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message="Exporting aten::index operator")
         torch.onnx.export(
             model,
             tuple(example[name] for name in names),
@@ -61,16 +68,34 @@ def export_onnx(encoder_dir: Path, quantize: bool = True, token_types: bool = Fa
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         int8 = encoder_dir / ONNX_INT8
-        quantize_dynamic(
-            str(fp32),
-            str(int8),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-            nodes_to_exclude=ffn_output_matmuls(fp32),
-        )
+        with _without_root_message("pre-processing before quantization"):  # an onnxruntime hint for CNNs
+            quantize_dynamic(
+                str(fp32),
+                str(int8),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+                nodes_to_exclude=ffn_output_matmuls(fp32),
+            )
         written.append(int8)
     return written
+
+
+@contextlib.contextmanager
+def _without_root_message(fragment: str) -> Iterator[None]:
+    """Drop root-logger records containing ``fragment`` while the block runs."""
+
+    class Drop(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return fragment not in record.getMessage()
+
+    root = logging.getLogger()
+    drop = Drop()
+    root.addFilter(drop)
+    try:
+        yield
+    finally:
+        root.removeFilter(drop)
 
 
 def ffn_output_matmuls(graph: Path) -> list[str]:
