@@ -13,18 +13,40 @@ from serving.predictor import DEFAULT_MODEL_URI
 
 
 def _read_documents(path: str) -> list[dict[str, object]]:
-    """A single JSON document or a JSON list (file or '-'), or plain text from a .txt file."""
-    raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    """A JSON document, a JSON list or JSON Lines (file or '-'), or plain text from a .txt file."""
+    try:
+        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelPackageError(
+            f"{path}: expected UTF-8 text, found byte {error.object[error.start]:#04x} at offset {error.start}; "
+            "re-encode the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)"
+        ) from None
     if path.endswith(".txt"):
         return [{"id": Path(path).stem, "text": raw}]
+    docs: list[dict[str, object]] = []
+    for index, item in enumerate(_json_items(path, raw)):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ModelPackageError(f"{path}: document {index} needs a string 'text' field")
+        docs.append(item)
+    return docs
+
+
+def _json_items(path: str, raw: str) -> list[object]:
+    """The documents of a JSON value (one or a list), or of JSON Lines (one document per line)."""
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise ModelPackageError(f"{path}: expected a JSON document or list of documents ({error.msg})") from None
-    items = value if isinstance(value, list) else [value]
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise ModelPackageError(f"{path}: document {index} needs a string 'text' field")
+        if error.msg != "Extra data":
+            raise ModelPackageError(f"{path}: expected JSON or JSON Lines documents ({error})") from None
+    else:
+        return value if isinstance(value, list) else [value]
+    items = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ModelPackageError(f"{path}: line {number} is not a JSON document ({error.msg})") from None
     return items
 
 
@@ -75,8 +97,8 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def add_serving_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    predict = sub.add_parser("predict", help="label documents (JSON, JSON list or .txt) with a model")
-    predict.add_argument("input", help="a .json document or list, a .txt article, or - for JSON on stdin")
+    predict = sub.add_parser("predict", help="label documents (JSON, JSON list, JSON Lines or .txt) with a model")
+    predict.add_argument("input", help="a .json document or list, .jsonl, a .txt article, or - for JSON on stdin")
     predict.add_argument("--model", default=DEFAULT_MODEL_URI, help="models:/NAME@ALIAS, models:/NAME/N or a directory")
     predict.add_argument("--tracking-uri", default="sqlite:///mlruns/mlflow.db")
     predict.add_argument("--pretty", action="store_true", help="indent the JSON output")

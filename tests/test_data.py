@@ -96,3 +96,12 @@ def test_own_taxonomy_and_random_splits(tmp_path: Path) -> None:
     assert sum(len(v) for v in corpus.splits.values()) == 40 and all(corpus.splits.values())
     with pytest.raises(DataError, match=r"corpus topics \['protest'\] are not in the configured labels"):
         build_corpus(path, labels=["other"])
+
+
+def test_lead_is_the_headline_and_the_first_sentences() -> None:
+    from training.data import Article
+
+    article = Article(id="x", title="Russia blocks Telegram", text="First one. Second? Third! Fourth.\nFifth.")
+    assert article.lead(2) == "Russia blocks Telegram\n\nFirst one. Second?"
+    assert article.lead(9) == "Russia blocks Telegram\n\nFirst one. Second? Third! Fourth. Fifth."
+    assert Article(id="y", text="Only a body. And more.").lead(1) == "Only a body."

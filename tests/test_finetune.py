@@ -80,3 +80,22 @@ def test_zero_weighted_documents_teach_nothing(tiny_encoder: Path, tmp_path: Pat
     moved = {k: float(np.abs(zero[k] - start[k]).max()) for k in start if start[k].dtype.kind == "f"}
     learned = {k: float(np.abs(trained[k] - start[k]).max()) for k in moved}
     assert max(moved.values()) < 0.1 * max(learned.values())
+
+
+def test_refit_rows_add_each_articles_lead_at_its_weight() -> None:
+    from serving.windows import WindowVectors
+    from training.config import TrainConfig
+    from training.topics import _refit_rows
+
+    cfg = TrainConfig(head_lead_weight=0.25)
+    articles = WindowVectors(np.arange(12, dtype=np.float32).reshape(3, 4), [0, 0, 1], 2)  # 2 articles, 3 windows
+    leads = WindowVectors(np.ones((2, 4), dtype=np.float32), [0, 1], 2)
+    y = np.array([[1, 0], [0, 1]])
+    features, targets, weights = _refit_rows(cfg, {"train": articles}, y, "mean", None)
+    assert features.shape == (2, 4) and weights is None  # no leads encoded: the rows as before
+    features, targets, weights = _refit_rows(cfg, {"train": articles, "train_leads": leads}, y, "mean", None)
+    np.testing.assert_allclose(features, [[2, 3, 4, 5], [8, 9, 10, 11], [1, 1, 1, 1], [1, 1, 1, 1]])
+    assert targets.tolist() == [[1, 0], [0, 1], [1, 0], [0, 1]]
+    assert weights is not None and weights.tolist() == [1.0, 1.0, 0.25, 0.25]
+    _, _, weights = _refit_rows(cfg, {"train": articles, "train_leads": leads}, y, "mean", np.array([2.0, 0.5]))
+    assert weights is not None and weights.tolist() == [2.0, 0.5, 0.5, 0.125]  # source weights carry over

@@ -66,6 +66,10 @@ def test_invalid_values_are_named(tmp_path: Path) -> None:
         TrainConfig(stance_engagement_max_length=1024)
     with pytest.raises(ConfigError, match="stance_engagement_epochs and stance_engagement_context must be >= 1"):
         TrainConfig(stance_engagement_context=0)
+    with pytest.raises(ConfigError, match=r"head_lead_weight must be >= 0 \(0: off\), found -0.5"):
+        TrainConfig(head_lead_weight=-0.5)
+    with pytest.raises(ConfigError, match="lead_sentences must be >= 1, found 0"):
+        TrainConfig(lead_sentences=0)
     with pytest.raises(ConfigError, match="unknown config keys"):
         TrainConfig.from_dict({"learning_rate": 1})
     bad = tmp_path / "bad.yaml"

@@ -53,6 +53,11 @@ class TrainConfig:
     source_weight_power: float = 0.0
     # heads
     head_c: float = 10.0
+    # the refit topic head also sees each training article's lead (title + first `lead_sentences` sentences)
+    # as a short example with the article's labels, weighted this much (0: off): headlines, paragraphs and
+    # posts are one short window, unlike the whole-article means the head otherwise sees
+    head_lead_weight: float = 0.0
+    lead_sentences: int = 2
     sparse_c: float = 10.0
     sparse_ngrams: int = 2
     sparse_min_df: int = 2
@@ -142,6 +147,8 @@ class TrainConfig:
             (self.finetune_lr > 0, f"finetune_lr must be > 0, found {self.finetune_lr}"),
             (self.bf16 in ("auto", "on", "off"), f"bf16 must be auto|on|off, found '{self.bf16}'"),
             (self.head_c > 0 and self.sparse_c > 0, "head_c and sparse_c must be > 0"),
+            (self.head_lead_weight >= 0, f"head_lead_weight must be >= 0 (0: off), found {self.head_lead_weight}"),
+            (self.lead_sentences >= 1, f"lead_sentences must be >= 1, found {self.lead_sentences}"),
             (
                 0 <= self.source_weight_power <= 1,
                 f"source_weight_power must be in [0, 1] (0: off, 1: sources weigh the same), "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from serving.schema import join_title
 
 SPLITS = ("train", "dev", "test")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class DataError(ValueError):
@@ -56,6 +58,11 @@ class Article(BaseModel):
 
     def full_text(self) -> str:
         return join_title(self.title, self.text)
+
+    def lead(self, sentences: int) -> str:
+        """The headline and the first ``sentences`` sentences of the body: a short view of the article."""
+        body = " ".join(SENTENCE_END.split(self.text.strip())[:sentences])
+        return join_title(self.title, body)
 
     def source_group(self) -> str:
         """The source up to its first ':' ("EUvsDisinfo case: Sputnik Italia" -> "EUvsDisinfo case")."""

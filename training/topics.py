@@ -125,9 +125,8 @@ def _choose_head(
     candidates: dict[tuple[str, str], LinearHead] = {}
     joint = encoder_dir / CLASSIFIER_HEAD
     for how in cfg.aggregations:
-        candidates[("refit", how)] = fit_head(
-            vectors["train"].pooled(how), targets["train"], labels, cfg.head_c, cfg.seed, weights
-        )
+        features, y, sample_weight = _refit_rows(cfg, vectors, targets["train"], how, weights)
+        candidates[("refit", how)] = fit_head(features, y, labels, cfg.head_c, cfg.seed, sample_weight)
         if joint.is_file() and how not in WIDE:  # the joint head reads one pooled vector
             candidates[("joint", how)] = LinearHead.load(joint)
     scores = {
@@ -138,6 +137,22 @@ def _choose_head(
     }
     best = max(scores, key=lambda key: scores[key])
     return best[0], best[1], candidates[best], {f"dev_pr_auc_{k[0]}_{k[1]}": s for k, s in scores.items()}
+
+
+def _refit_rows(
+    cfg: TrainConfig, vectors: dict[str, WindowVectors], y: np.ndarray, how: str, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The refit head's training rows: pooled train articles, plus their leads (``vectors['train_leads']``)
+    weighted ``head_lead_weight`` when present."""
+    features = vectors["train"].pooled(how)
+    if "train_leads" not in vectors:
+        return features, y, weights
+    base = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    return (
+        np.vstack([features, vectors["train_leads"].pooled(how)]),
+        np.vstack([y, y]),
+        np.concatenate([base, base * cfg.head_lead_weight]),
+    )
 
 
 def _choose_blend(
@@ -222,6 +237,10 @@ def train_topics(
         progress("encoding with the fine-tuned encoder")
         encoder = TorchEncoder(enc_dir)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
+    if cfg.head_lead_weight > 0:
+        progress("encoding the training articles' leads")
+        leads = [a.lead(cfg.lead_sentences) for a in corpus.splits["train"]]
+        vectors["train_leads"] = encode_split(TorchEncoder(enc_dir), leads, spec, cfg.encode_batch_size)
     head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir, weights)
     if frozen_labels:
         progress(f"fitting the frozen-encoder head for {', '.join(frozen_labels)}")
