@@ -121,7 +121,7 @@ def tiny_config(tiny_encoder: Path, tiny_corpus: Path, tmp_path: Path):  # type:
         finetune_batch_size=8,
         finetune_window=32,
         finetune_lr=1e-4,
-        head_lead_weight=0.25,  # the default recipe's: every tiny training encodes and fits the leads
+        head_lead_weight=0.25,  # an option (off in the default): every tiny training encodes and fits the leads
         bf16="off",
         stance_epochs=8,
         stance_batch_size=8,

@@ -13,7 +13,7 @@ packaged, backend `auto`):
 Only `internet_control` is read from the topic head (`foreign_interference` comes from the frozen encoder).
 Test is not read.
 
-    python benchmarks/exploration/short_inputs.py [models:/stancewatch/10]
+    python benchmarks/exploration/short_inputs.py [models:/stancewatch/10 [WEIGHT ...]]
 """
 
 import re
@@ -83,7 +83,7 @@ def report(name: str, head, threshold: float) -> None:  # type: ignore[no-untype
 
 
 report("packaged head", p.head, p.manifest.thresholds[IC])
-for lead_weight in (0.0, 0.25, 0.5, 1.0):
+for lead_weight in [float(w) for w in (sys.argv[2:] or ["0", "0.25", "0.5", "1"])]:
     x = np.vstack([x_train, x_lead]) if lead_weight else x_train
     y = np.vstack([y_train, y_train]) if lead_weight else y_train
     weights = np.r_[np.ones(len(train)), np.full(len(train), lead_weight)] if lead_weight else None
