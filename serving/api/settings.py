@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         description='topic -> decision threshold replacing the dev-tuned one, JSON: {"internet_control": 0.5}',
     )
     api_key: SecretStr | None = Field(None, description="Bearer token; auth is off when unset")
-    max_batch_docs: int = Field(32, ge=1, le=512, description="documents per inference batch")
+    # 8, not 32: same throughput on the 2-core benchmark machine (11.65 / 11.35 vs 11.43 / 10.1 docs/s in two
+    # rounds), p95 latency 3.7 / 4.2 s vs 5.1 / 5.8 s: a short article waits for fewer long ones (BENCHMARKS.md)
+    max_batch_docs: int = Field(8, ge=1, le=512, description="documents per inference batch")
     max_wait_ms: float = Field(10.0, ge=0, le=1000, description="how long a batch waits to fill")
     max_queue_docs: int = Field(512, ge=1, description="queued documents before 503")
     request_timeout_s: float = Field(30.0, gt=0, description="deadline per request (504 after)")
