@@ -91,11 +91,11 @@ def test_refit_rows_add_each_articles_lead_at_its_weight() -> None:
     articles = WindowVectors(np.arange(12, dtype=np.float32).reshape(3, 4), [0, 0, 1], 2)  # 2 articles, 3 windows
     leads = WindowVectors(np.ones((2, 4), dtype=np.float32), [0, 1], 2)
     y = np.array([[1, 0], [0, 1]])
-    features, targets, weights = _refit_rows(cfg, {"train": articles}, y, "mean", None)
+    features, targets, weights = _refit_rows(cfg, articles, None, y, "mean", None)
     assert features.shape == (2, 4) and weights is None  # no leads encoded: the rows as before
-    features, targets, weights = _refit_rows(cfg, {"train": articles, "train_leads": leads}, y, "mean", None)
+    features, targets, weights = _refit_rows(cfg, articles, leads, y, "mean", None)
     np.testing.assert_allclose(features, [[2, 3, 4, 5], [8, 9, 10, 11], [1, 1, 1, 1], [1, 1, 1, 1]])
     assert targets.tolist() == [[1, 0], [0, 1], [1, 0], [0, 1]]
     assert weights is not None and weights.tolist() == [1.0, 1.0, 0.25, 0.25]
-    _, _, weights = _refit_rows(cfg, {"train": articles, "train_leads": leads}, y, "mean", np.array([2.0, 0.5]))
+    _, _, weights = _refit_rows(cfg, articles, leads, y, "mean", np.array([2.0, 0.5]))
     assert weights is not None and weights.tolist() == [2.0, 0.5, 0.5, 0.125]  # source weights carry over

@@ -116,6 +116,7 @@ def _choose_head(
     labels: list[str],
     encoder_dir: Path,
     weights: np.ndarray | None,
+    leads: WindowVectors | None = None,
 ) -> tuple[str, str, LinearHead, dict[str, float]]:
     """Per pooling, a logistic head refit on train features and (after classify fine-tuning) the head
     trained jointly with the encoder; keep the pair with the best dev macro PR-AUC (threshold-free).
@@ -125,7 +126,7 @@ def _choose_head(
     candidates: dict[tuple[str, str], LinearHead] = {}
     joint = encoder_dir / CLASSIFIER_HEAD
     for how in cfg.aggregations:
-        features, y, sample_weight = _refit_rows(cfg, vectors, targets["train"], how, weights)
+        features, y, sample_weight = _refit_rows(cfg, vectors["train"], leads, targets["train"], how, weights)
         candidates[("refit", how)] = fit_head(features, y, labels, cfg.head_c, cfg.seed, sample_weight)
         if joint.is_file() and how not in WIDE:  # the joint head reads one pooled vector
             candidates[("joint", how)] = LinearHead.load(joint)
@@ -140,16 +141,21 @@ def _choose_head(
 
 
 def _refit_rows(
-    cfg: TrainConfig, vectors: dict[str, WindowVectors], y: np.ndarray, how: str, weights: np.ndarray | None
+    cfg: TrainConfig,
+    train: WindowVectors,
+    leads: WindowVectors | None,
+    y: np.ndarray,
+    how: str,
+    weights: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The refit head's training rows: pooled train articles, plus their leads (``vectors['train_leads']``)
-    weighted ``head_lead_weight`` when present."""
-    features = vectors["train"].pooled(how)
-    if "train_leads" not in vectors:
+    """The refit head's training rows: pooled train articles, plus their leads weighted ``head_lead_weight``
+    when given."""
+    features = train.pooled(how)
+    if leads is None:
         return features, y, weights
     base = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     return (
-        np.vstack([features, vectors["train_leads"].pooled(how)]),
+        np.vstack([features, leads.pooled(how)]),
         np.vstack([y, y]),
         np.concatenate([base, base * cfg.head_lead_weight]),
     )
@@ -237,11 +243,12 @@ def train_topics(
         progress("encoding with the fine-tuned encoder")
         encoder = TorchEncoder(enc_dir)
         vectors = {s: encode_split(encoder, texts[s], spec, cfg.encode_batch_size) for s in ("train", *EVAL_SPLITS)}
+    leads = None
     if cfg.head_lead_weight > 0:
         progress("encoding the training articles' leads")
-        leads = [a.lead(cfg.lead_sentences) for a in corpus.splits["train"]]
-        vectors["train_leads"] = encode_split(TorchEncoder(enc_dir), leads, spec, cfg.encode_batch_size)
-    head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir, weights)
+        lead_texts = [a.lead(cfg.lead_sentences) for a in corpus.splits["train"]]
+        leads = encode_split(TorchEncoder(enc_dir), lead_texts, spec, cfg.encode_batch_size)
+    head_kind, how, head, agg_scores = _choose_head(cfg, vectors, targets, labels, enc_dir, weights, leads)
     if frozen_labels:
         progress(f"fitting the frozen-encoder head for {', '.join(frozen_labels)}")
         fit_frozen_head(
